@@ -1,0 +1,24 @@
+//! Command-line interface of the `switchboard` binary.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "switchboard", version, about = "AI phone receptionist and CRM for trades businesses")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP/WebSocket server (applies pending migrations first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create (or refresh) the demo tenant "Acme Plumbing" with sample CRM data.
+    SeedDemo {
+        /// Print the demo credentials as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
