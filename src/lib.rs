@@ -14,6 +14,7 @@
 //! * [`sessions`] keeps conversation state between turns (in memory or Redis).
 //! * [`http`] is the axum front door: REST API, webhooks, docs and metrics.
 
+pub mod assistant;
 pub mod cli;
 pub mod config;
 pub mod domain;
