@@ -173,10 +173,8 @@ impl Config {
             }
         };
 
-        let public_base_url = get("PUBLIC_BASE_URL")
-            .unwrap_or_else(|| format!("http://{addr}"))
-            .trim_end_matches('/')
-            .to_string();
+        let public_base_url =
+            get("PUBLIC_BASE_URL").unwrap_or_else(|| format!("http://{addr}")).trim_end_matches('/').to_string();
         if !(public_base_url.starts_with("https://") || public_base_url.starts_with("http://")) {
             errors.push("PUBLIC_BASE_URL: must be an http:// or https:// URL".into());
         }
@@ -314,19 +312,12 @@ mod tests {
 
     #[test]
     fn prod_refuses_unsafe_settings_and_names_each() {
-        let err = Config::from_map(&env(&[
-            ("ENVIRONMENT", "prod"),
-            ("REQUIRE_TENANT_API_KEYS", "false"),
-        ]))
-        .unwrap_err()
-        .to_string();
-        for name in [
-            "ADMIN_API_KEY",
-            "TWILIO_AUTH_TOKEN",
-            "TWILIO_ACCOUNT_SID",
-            "PUBLIC_BASE_URL",
-            "REQUIRE_TENANT_API_KEYS",
-        ] {
+        let err = Config::from_map(&env(&[("ENVIRONMENT", "prod"), ("REQUIRE_TENANT_API_KEYS", "false")]))
+            .unwrap_err()
+            .to_string();
+        for name in
+            ["ADMIN_API_KEY", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "PUBLIC_BASE_URL", "REQUIRE_TENANT_API_KEYS"]
+        {
             assert!(err.contains(name), "missing {name} in {err}");
         }
     }
@@ -354,11 +345,8 @@ mod tests {
 
     #[test]
     fn debug_output_hides_secrets() {
-        let c = Config::from_map(&env(&[
-            ("ADMIN_API_KEY", "topsecret"),
-            ("DATABASE_URL", "postgres://me:pw@db/x"),
-        ]))
-        .unwrap();
+        let c = Config::from_map(&env(&[("ADMIN_API_KEY", "topsecret"), ("DATABASE_URL", "postgres://me:pw@db/x")]))
+            .unwrap();
         let shown = format!("{c:?}");
         assert!(!shown.contains("topsecret") && !shown.contains(":pw@"), "{shown}");
     }

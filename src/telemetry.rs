@@ -7,8 +7,8 @@ use crate::config::LogFormat;
 /// Installs the global tracing subscriber. `RUST_LOG` overrides the default
 /// filter (`info` for us, `warn` for our dependencies).
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("warn,switchboard=info,tower_http=warn"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,switchboard=info,tower_http=warn"));
     let registry = tracing_subscriber::registry().with(filter);
     // `try_init` so tests and repeated CLI calls in one process do not panic.
     let _ = match format {
