@@ -13,10 +13,7 @@ use crate::domain::Language;
 pub const LOW_CONFIDENCE: f32 = 0.5;
 
 fn hits(u: &Utterance, phrases: &[&str]) -> usize {
-    phrases
-        .iter()
-        .filter(|p| fuzzy::find(&u.tokens, p).is_some_and(|h| h.score >= 0.85))
-        .count()
+    phrases.iter().filter(|p| fuzzy::find(&u.tokens, p).is_some_and(|h| h.score >= 0.85)).count()
 }
 
 /// The open-question intent of an utterance and a confidence in 0..=1.
@@ -72,10 +69,7 @@ pub fn question_kind(u: &Utterance, lang: Language) -> Option<QuestionKind> {
         (QuestionKind::Hours, |l| l.hours),
         (QuestionKind::ServiceArea, |l| l.service_area),
     ];
-    order
-        .into_iter()
-        .find(|(_, f)| lexicons(lang).iter().any(|l| hits(u, f(l)) > 0))
-        .map(|(k, _)| k)
+    order.into_iter().find(|(_, f)| lexicons(lang).iter().any(|l| hits(u, f(l)) > 0)).map(|(k, _)| k)
 }
 
 /// Yes or no, by whichever comes first in the utterance.

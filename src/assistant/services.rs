@@ -16,7 +16,26 @@ const HINTS: &[(&str, &[&str])] = &[
     ("drain_or_sewer", &["drain", "clog", "clogged", "sewer", "drenaje", "desague", "tapado", "tapada", "backed up"]),
     ("sump_pump", &["sump", "sump pump", "bomba de sumidero", "sumidero"]),
     ("gas_line", &["gas line", "gas pipe", "linea de gas", "tuberia de gas", "gas"]),
-    ("fixture_or_leak", &["leak", "leaking", "faucet", "toilet", "sink", "drip", "dripping", "fuga", "gotea", "llave", "inodoro", "lavabo", "fregadero", "pipe", "tuberia"]),
+    (
+        "fixture_or_leak",
+        &[
+            "leak",
+            "leaking",
+            "faucet",
+            "toilet",
+            "sink",
+            "drip",
+            "dripping",
+            "fuga",
+            "gotea",
+            "llave",
+            "inodoro",
+            "lavabo",
+            "fregadero",
+            "pipe",
+            "tuberia",
+        ],
+    ),
 ];
 
 /// The generic fallback key used when nothing specific matches.
@@ -38,11 +57,7 @@ pub fn classify<'p>(u: &Utterance, profile: &'p BusinessProfile) -> Option<(&'p 
 
 /// The fallback service for a problem we could not classify.
 pub fn fallback(profile: &BusinessProfile) -> Option<&ServiceOffering> {
-    profile
-        .services
-        .iter()
-        .find(|s| s.key == GENERAL)
-        .or_else(|| profile.services.last())
+    profile.services.iter().find(|s| s.key == GENERAL).or_else(|| profile.services.last())
 }
 
 pub fn by_key<'p>(profile: &'p BusinessProfile, key: &str) -> Option<&'p ServiceOffering> {
@@ -50,14 +65,9 @@ pub fn by_key<'p>(profile: &'p BusinessProfile, key: &str) -> Option<&'p Service
 }
 
 fn service_score(u: &Utterance, svc: &ServiceOffering, lang: Language) -> f32 {
-    let hints = HINTS
-        .iter()
-        .find(|(k, _)| *k == svc.key)
-        .map(|(_, h)| *h)
-        .unwrap_or(&[]);
-    let phrases = std::iter::once(svc.name.as_str())
-        .chain(svc.keywords.iter().map(String::as_str))
-        .chain(hints.iter().copied());
+    let hints = HINTS.iter().find(|(k, _)| *k == svc.key).map(|(_, h)| *h).unwrap_or(&[]);
+    let phrases =
+        std::iter::once(svc.name.as_str()).chain(svc.keywords.iter().map(String::as_str)).chain(hints.iter().copied());
     let mut best: f32 = 0.0;
     let mut hits = 0;
     for p in phrases {

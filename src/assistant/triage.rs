@@ -36,10 +36,7 @@ impl Triage {
 
     /// Gas, carbon monoxide and electrical hazards endanger people.
     pub fn life_safety(&self) -> bool {
-        matches!(
-            self.hazard,
-            Some(Hazard::Gas | Hazard::CarbonMonoxide | Hazard::Electrical)
-        )
+        matches!(self.hazard, Some(Hazard::Gas | Hazard::CarbonMonoxide | Hazard::Electrical))
     }
 }
 
@@ -50,10 +47,7 @@ pub fn assess(u: &Utterance, lang: Language, tenant_keywords: &[String]) -> Tria
     let mut hits = 0u32;
     let mut denied = false;
     for lex in lexicons(lang) {
-        denied |= lex
-            .not_emergency
-            .iter()
-            .any(|p| fuzzy::find(&u.tokens, p).is_some_and(|h| h.score >= 0.99));
+        denied |= lex.not_emergency.iter().any(|p| fuzzy::find(&u.tokens, p).is_some_and(|h| h.score >= 0.99));
         for term in lex.emergency {
             for hit in fuzzy::find_all(&u.tokens, term.phrase) {
                 if negated(u, lex, hit.start, hit.end) {
@@ -86,9 +80,7 @@ pub fn assess(u: &Utterance, lang: Language, tenant_keywords: &[String]) -> Tria
             continue;
         }
         if let Some(hit) = fuzzy::find(&u.tokens, &phrase)
-            && !lexicons(lang)
-                .iter()
-                .any(|lex| negated(u, lex, hit.start, hit.end))
+            && !lexicons(lang).iter().any(|lex| negated(u, lex, hit.start, hit.end))
         {
             hits += 1;
             if 0.9 > best {
@@ -100,11 +92,7 @@ pub fn assess(u: &Utterance, lang: Language, tenant_keywords: &[String]) -> Tria
     if hits > 1 {
         best = (best + 0.05 * (hits - 1) as f32).min(0.99);
     }
-    let mut triage = Triage {
-        score: best,
-        hazard,
-        denied,
-    };
+    let mut triage = Triage { score: best, hazard, denied };
     if denied && !triage.life_safety() {
         triage.score = 0.0;
         triage.hazard = None;

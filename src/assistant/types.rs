@@ -212,8 +212,6 @@ pub struct Turn {
 impl Turn {
     /// Whether the turn ends the conversation.
     pub fn ends(&self) -> bool {
-        self.actions
-            .iter()
-            .any(|a| matches!(a, Action::EndConversation | Action::Transfer { .. }))
+        self.actions.iter().any(|a| matches!(a, Action::EndConversation | Action::Transfer { .. }))
     }
 }

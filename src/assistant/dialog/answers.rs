@@ -17,9 +17,7 @@ pub fn answer(t: &mut TurnBuilder, kind: QuestionKind, u: &Utterance) -> bool {
     match kind {
         QuestionKind::Hours => t.say(Msg::Hours { hours: p.hours.clone() }),
         QuestionKind::OpenNow => open_now(t),
-        QuestionKind::ServiceArea => t.say(Msg::ServiceArea {
-            text: p.service_area.clone(),
-        }),
+        QuestionKind::ServiceArea => t.say(Msg::ServiceArea { text: p.service_area.clone() }),
         QuestionKind::Warranty => t.say(Msg::Warranty { text: p.warranty.clone() }),
         QuestionKind::Price => {
             let svc = services::classify(u, p)
@@ -28,11 +26,7 @@ pub fn answer(t: &mut TurnBuilder, kind: QuestionKind, u: &Utterance) -> bool {
             match svc {
                 Some(s) => {
                     t.st.asked_price = false;
-                    t.say(Msg::Price {
-                        service: s.name.clone(),
-                        min: s.price_min,
-                        max: s.price_max,
-                    });
+                    t.say(Msg::Price { service: s.name.clone(), min: s.price_min, max: s.price_max });
                 }
                 None => {
                     t.st.asked_price = true;
@@ -51,16 +45,10 @@ fn open_now(t: &mut TurnBuilder) {
     let now = t.ctx.now;
     let today = now.with_timezone(&tz).date_naive();
     let instant = |d: chrono::NaiveDate, time| {
-        tz.from_local_datetime(&d.and_time(time))
-            .earliest()
-            .map(|x| x.with_timezone(&Utc))
+        tz.from_local_datetime(&d.and_time(time)).earliest().map(|x| x.with_timezone(&Utc))
     };
     let open_on = |d: chrono::NaiveDate| {
-        if p.closed_dates.contains(&d) {
-            None
-        } else {
-            p.hours.for_weekday(d.weekday())
-        }
+        if p.closed_dates.contains(&d) { None } else { p.hours.for_weekday(d.weekday()) }
     };
     if let Some(h) = open_on(today)
         && let (Some(o), Some(c)) = (instant(today, h.open), instant(today, h.close))

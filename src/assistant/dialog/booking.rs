@@ -68,10 +68,7 @@ pub fn advance(t: &mut TurnBuilder) {
     }
     if t.st.preference.is_none() {
         if emergency {
-            t.st.preference = Some(TimePreference {
-                asap: true,
-                ..TimePreference::default()
-            });
+            t.st.preference = Some(TimePreference { asap: true, ..TimePreference::default() });
         } else {
             return ask(t, Stage::AskTime, Msg::AskTime);
         }
@@ -188,9 +185,7 @@ pub fn on_choice(t: &mut TurnBuilder, u: &Utterance) {
             }
             several if several.len() < offered.len() => {
                 t.st.offered = several.to_vec();
-                t.say(Msg::ChooseAgain {
-                    slots: several.iter().map(|s| s.start).collect(),
-                });
+                t.say(Msg::ChooseAgain { slots: several.iter().map(|s| s.start).collect() });
             }
             _ => offer(t),
         };
@@ -207,9 +202,7 @@ pub fn on_choice(t: &mut TurnBuilder, u: &Utterance) {
             t.say(Msg::WhatToChange);
         }
         _ => {
-            let prompt = Msg::ChooseAgain {
-                slots: offered.iter().map(|s| s.start).collect(),
-            };
+            let prompt = Msg::ChooseAgain { slots: offered.iter().map(|s| s.start).collect() };
             t.misunderstood(prompt);
         }
     }
@@ -280,30 +273,23 @@ fn commit(t: &mut TurnBuilder) {
     if t.st.goal == Goal::Reschedule
         && let Some(id) = t.st.target_appointment.clone()
     {
-        t.act(Action::RescheduleAppointment {
-            appointment_id: id,
-            start: slot.start,
-            end: slot.end,
-        });
+        t.act(Action::RescheduleAppointment { appointment_id: id, start: slot.start, end: slot.end });
         if let Some(to) = phone.clone() {
             let text = t.text(&Msg::SmsMoved { business, when: slot.start });
             t.act(Action::SendConfirmationSms { to, text });
         }
-        t.say(Msg::Moved {
-            when: slot.start,
-            sms: phone.is_some(),
-        });
+        t.say(Msg::Moved { when: slot.start, sms: phone.is_some() });
     } else {
-        let svc = t
-            .st
-            .service_key
-            .as_deref()
-            .and_then(|k| services::by_key(t.ctx.profile, k))
-            .or_else(|| services::fallback(t.ctx.profile))
-            .cloned();
-        let (key, name, range) = svc.map_or((services::GENERAL.to_string(), String::new(), PriceRange { min: 0, max: 0 }), |s| {
-            (s.key.clone(), s.name.clone(), PriceRange { min: s.price_min, max: s.price_max })
-        });
+        let svc =
+            t.st.service_key
+                .as_deref()
+                .and_then(|k| services::by_key(t.ctx.profile, k))
+                .or_else(|| services::fallback(t.ctx.profile))
+                .cloned();
+        let (key, name, range) = svc
+            .map_or((services::GENERAL.to_string(), String::new(), PriceRange { min: 0, max: 0 }), |s| {
+                (s.key.clone(), s.name.clone(), PriceRange { min: s.price_min, max: s.price_max })
+            });
         t.upsert_customer();
         t.act(Action::BookAppointment(Booking {
             service_key: key,
@@ -324,18 +310,10 @@ fn commit(t: &mut TurnBuilder) {
         });
         t.act(Action::AlertOwner { text: owner, emergency });
         if let Some(to) = phone.clone() {
-            let text = t.text(&Msg::SmsBooked {
-                business,
-                service: name,
-                when: slot.start,
-                address,
-            });
+            let text = t.text(&Msg::SmsBooked { business, service: name, when: slot.start, address });
             t.act(Action::SendConfirmationSms { to, text });
         }
-        t.say(Msg::Booked {
-            when: slot.start,
-            sms: phone.is_some(),
-        });
+        t.say(Msg::Booked { when: slot.start, sms: phone.is_some() });
     }
     t.st.booked = true;
     t.st.offered.clear();

@@ -13,7 +13,8 @@ const NAME_STOPS: &[&str] = &[
     "and", "y", "from", "calling", "i", "my", "here", "speaking", "please", "thanks", "thank", "por", "gracias", "mi",
 ];
 /// Leading words that are not part of a name or an address.
-const LEAD_FILLERS: &[&str] = &["yes", "yeah", "sure", "ok", "okay", "si", "claro", "hi", "hello", "hola", "well", "so"];
+const LEAD_FILLERS: &[&str] =
+    &["yes", "yeah", "sure", "ok", "okay", "si", "claro", "hi", "hello", "hola", "well", "so"];
 
 /// Words that make a prefix explicit enough to look for mid-sentence.
 const ANYWHERE: &[&str] = &["name", "nombre", "llamo", "address", "direccion", "live", "vivo"];
@@ -54,12 +55,7 @@ pub fn name(raw: &str, lang: Language) -> Option<String> {
         None if tokens.len() <= 4 => tokens,
         None => return None,
     };
-    let words: Vec<&str> = rest
-        .iter()
-        .map(String::as_str)
-        .take_while(|t| !NAME_STOPS.contains(t))
-        .take(3)
-        .collect();
+    let words: Vec<&str> = rest.iter().map(String::as_str).take_while(|t| !NAME_STOPS.contains(t)).take(3).collect();
     if words.is_empty() || words.iter().any(|w| !w.chars().all(|c| c.is_alphabetic())) {
         return None;
     }
@@ -68,8 +64,8 @@ pub fn name(raw: &str, lang: Language) -> Option<String> {
 
 /// A street address: needs a house number or at least three words.
 pub fn address(raw: &str, lang: Language) -> Option<String> {
-    let u = Utterance::new(raw, lang);
-    let tokens = strip_leading(&u.tokens);
+    let all = crate::assistant::text::normalize_address(raw, lang);
+    let tokens = strip_leading(&all);
     let prefixes: Vec<&str> = lexicons(lang).iter().flat_map(|l| l.address_prefixes.iter().copied()).collect();
     let rest = after_prefix(tokens, &prefixes).unwrap_or(tokens);
     let has_number = rest.iter().any(|t| t.chars().all(|c| c.is_ascii_digit()));
@@ -117,6 +113,7 @@ mod tests {
         assert_eq!(a("It's 42 Elm Street").as_deref(), Some("42 Elm Street"));
         assert_eq!(a("my address is 1200 Oak Avenue apartment 3").as_deref(), Some("1200 Oak Avenue Apartment 3"));
         assert_eq!(a("yes"), None);
+        assert_eq!(a("it's one twenty three main street").as_deref(), Some("123 Main Street"));
         assert_eq!(address("vivo en 15 Calle Ocho", Language::Es).as_deref(), Some("15 Calle Ocho"));
     }
 

@@ -11,13 +11,7 @@ use crate::assistant::types::{Action, CallbackReason, Channel, Intent, UpcomingA
 
 /// The caller's next appointment (by phone, as the CRM matched it).
 fn next_appointment(t: &TurnBuilder) -> Option<UpcomingAppointment> {
-    t.ctx
-        .caller
-        .upcoming
-        .iter()
-        .filter(|a| a.start > t.ctx.now)
-        .min_by_key(|a| a.start)
-        .cloned()
+    t.ctx.caller.upcoming.iter().filter(|a| a.start > t.ctx.now).min_by_key(|a| a.start).cloned()
 }
 
 fn not_found(t: &mut TurnBuilder) {
@@ -63,14 +57,9 @@ pub fn on_confirm_cancel(t: &mut TurnBuilder, u: &Utterance) {
             let Some(appt) = t.target().cloned() else {
                 return not_found(t);
             };
-            t.act(Action::CancelAppointment {
-                appointment_id: appt.id.clone(),
-            });
+            t.act(Action::CancelAppointment { appointment_id: appt.id.clone() });
             if let Some(to) = t.phone() {
-                let text = t.text(&Msg::SmsCancelled {
-                    business: t.ctx.profile.name.clone(),
-                    when: appt.start,
-                });
+                let text = t.text(&Msg::SmsCancelled { business: t.ctx.profile.name.clone(), when: appt.start });
                 t.act(Action::SendConfirmationSms { to, text });
             }
             t.say(Msg::Cancelled);

@@ -74,11 +74,7 @@ fn on_silence(t: &mut TurnBuilder) {
     t.st.silences = t.st.silences.saturating_add(1);
     if t.st.silences >= 2 {
         t.say(Msg::SilenceGoodbye);
-        let reason = if t.st.has_partial_intake() {
-            CallbackReason::PartialIntake
-        } else {
-            CallbackReason::NoInput
-        };
+        let reason = if t.st.has_partial_intake() { CallbackReason::PartialIntake } else { CallbackReason::NoInput };
         t.callback(reason);
         t.end();
         return;

@@ -32,11 +32,7 @@ impl<'c, 'a> TurnBuilder<'c, 'a> {
 
     pub fn fmt(&self) -> Fmt {
         let tz = self.ctx.profile.time_zone;
-        Fmt {
-            lang: self.ctx.profile.language,
-            tz,
-            today: self.ctx.now.with_timezone(&tz).date_naive(),
-        }
+        Fmt { lang: self.ctx.profile.language, tz, today: self.ctx.now.with_timezone(&tz).date_naive() }
     }
 
     pub fn lang(&self) -> crate::domain::Language {
@@ -75,12 +71,8 @@ impl<'c, 'a> TurnBuilder<'c, 'a> {
     pub fn callback(&mut self, reason: CallbackReason) {
         self.upsert_customer();
         let note = self.st.problem.clone();
-        let summary = self.text(&Msg::CallbackSummary {
-            reason,
-            name: self.st.name.clone(),
-            phone: self.phone(),
-            note,
-        });
+        let summary =
+            self.text(&Msg::CallbackSummary { reason, name: self.st.name.clone(), phone: self.phone(), note });
         self.act(Action::CreateCallback { reason, summary });
     }
 
@@ -108,22 +100,17 @@ impl<'c, 'a> TurnBuilder<'c, 'a> {
             Stage::Start | Stage::Listening | Stage::Done => vec![Msg::HowCanIHelp],
             Stage::ConfirmEmergency => vec![Msg::ConfirmEmergency],
             Stage::AskName => vec![Msg::AskName],
-            Stage::ConfirmAddress => vec![Msg::ConfirmAddress {
-                address: st.address.clone().unwrap_or_default(),
-            }],
+            Stage::ConfirmAddress => vec![Msg::ConfirmAddress { address: st.address.clone().unwrap_or_default() }],
             Stage::AskAddress => vec![Msg::AskAddress],
             Stage::AskPhone => vec![Msg::AskPhone],
             Stage::AskProblem => vec![Msg::AskProblem],
             Stage::AskTime => vec![Msg::AskTime],
-            Stage::ChooseSlot => vec![Msg::ChooseAgain {
-                slots: st.offered.iter().map(|s| s.start).collect(),
-            }],
+            Stage::ChooseSlot => vec![Msg::ChooseAgain { slots: st.offered.iter().map(|s| s.start).collect() }],
             Stage::ConfirmBooking => self.read_back(),
             Stage::ConfirmCancel => match self.target() {
-                Some(a) => vec![Msg::ConfirmCancel {
-                    service: self.service_name(a.service_key.as_deref()),
-                    when: a.start,
-                }],
+                Some(a) => {
+                    vec![Msg::ConfirmCancel { service: self.service_name(a.service_key.as_deref()), when: a.start }]
+                }
                 None => vec![Msg::HowCanIHelp],
             },
             Stage::OfferBooking => vec![Msg::OfferBooking],
@@ -138,10 +125,7 @@ impl<'c, 'a> TurnBuilder<'c, 'a> {
         if self.st.goal == crate::assistant::state::Goal::Reschedule
             && let Some(a) = self.target()
         {
-            return vec![Msg::ConfirmMove {
-                from: a.start,
-                to: slot.start,
-            }];
+            return vec![Msg::ConfirmMove { from: a.start, to: slot.start }];
         }
         vec![Msg::ReadBack {
             service: self.service_name(self.st.service_key.as_deref()),
@@ -183,17 +167,6 @@ impl<'c, 'a> TurnBuilder<'c, 'a> {
             self.st.misunderstood = 0;
         }
         let reply = locale::join(&self.msgs, &self.fmt());
-        Turn {
-            reply,
-            actions: self.actions,
-            state: self.st,
-            intent: self.intent,
-            confidence: self.confidence,
-        }
-    }
-
-    /// Local weekday of now (for "are you open now").
-    pub fn local_now(&self) -> chrono::DateTime<chrono_tz::Tz> {
-        self.ctx.now.with_timezone(&self.ctx.profile.time_zone)
+        Turn { reply, actions: self.actions, state: self.st, intent: self.intent, confidence: self.confidence }
     }
 }

@@ -28,7 +28,17 @@ fn weekday(d: Weekday) -> &'static str {
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
     "December",
 ];
 
@@ -49,12 +59,7 @@ fn when(dt: DateTime<Utc>, f: &Fmt) -> String {
     let day = match (date - f.today).num_days() {
         0 => "today".to_string(),
         1 => "tomorrow".to_string(),
-        _ => format!(
-            "{}, {} {}",
-            weekday(date.weekday()),
-            MONTHS[date.month0() as usize],
-            ordinal(date.day())
-        ),
+        _ => format!("{}, {} {}", weekday(date.weekday()), MONTHS[date.month0() as usize], ordinal(date.day())),
     };
     format!("{day} at {}", clock(local.time()))
 }
@@ -69,11 +74,7 @@ fn list(items: &[String]) -> String {
 }
 
 fn money(n: u32) -> String {
-    if n >= 1000 {
-        format!("${},{:03}", n / 1000, n % 1000)
-    } else {
-        format!("${n}")
-    }
+    if n >= 1000 { format!("${},{:03}", n / 1000, n % 1000) } else { format!("${n}") }
 }
 
 pub fn render(msg: &Msg, f: &Fmt) -> String {
@@ -100,11 +101,17 @@ pub fn render(msg: &Msg, f: &Fmt) -> String {
             let opts: Vec<String> = slots.iter().map(w).collect();
             match (emergency, relaxed) {
                 (true, _) => format!("The earliest I can get someone there is {}. Which works?", list(&opts)),
-                (false, true) => format!("I don't have anything then. The closest I can do is {}. Would one of those work?", list(&opts)),
+                (false, true) => format!(
+                    "I don't have anything then. The closest I can do is {}. Would one of those work?",
+                    list(&opts)
+                ),
                 (false, false) => format!("I can do {}. Which works best?", list(&opts)),
             }
         }
-        Msg::NoSlots => "I'm sorry, I don't have an opening in the next two weeks. I'll have someone call you to find a time.".into(),
+        Msg::NoSlots => {
+            "I'm sorry, I don't have an opening in the next two weeks. I'll have someone call you to find a time."
+                .into()
+        }
         Msg::ChooseAgain { slots } => {
             let opts: Vec<String> = slots.iter().map(w).collect();
             format!("Which one works for you: {}?", list(&opts))
@@ -119,18 +126,27 @@ pub fn render(msg: &Msg, f: &Fmt) -> String {
         Msg::Safety(Hazard::Gas | Hazard::CarbonMonoxide) => {
             "Please leave the building now and call 911 or the gas company from outside.".into()
         }
-        Msg::Safety(Hazard::Electrical) => "Please stay away from the water and the electrics, and call 911 if you see smoke or fire.".into(),
+        Msg::Safety(Hazard::Electrical) => {
+            "Please stay away from the water and the electrics, and call 911 if you see smoke or fire.".into()
+        }
         Msg::Safety(Hazard::Water) => "If you can, shut off the main water valve.".into(),
         Msg::Safety(_) => String::new(),
         Msg::OwnerAlerted => "I'm alerting the owner right now.".into(),
         Msg::ConfirmEmergency => "Is this an emergency, like water leaking right now or no water at all?".into(),
         Msg::NotEmergencyNoted => "Okay, we'll book a regular visit.".into(),
-        Msg::NoAppointment => "I can't find an upcoming appointment for this number. I'll have someone from the team call you back.".into(),
+        Msg::NoAppointment => {
+            "I can't find an upcoming appointment for this number. I'll have someone from the team call you back."
+                .into()
+        }
         Msg::NextAppointment { service, when } => {
             format!("I see your {service} {}. When would you like to move it to?", w(when))
         }
-        Msg::ConfirmMove { from, to } => format!("So I'll move your visit from {} to {}. Is that right?", w(from), w(to)),
-        Msg::Moved { when, sms: true } => format!("Done, you're now booked for {}. I'll text you the new time.", w(when)),
+        Msg::ConfirmMove { from, to } => {
+            format!("So I'll move your visit from {} to {}. Is that right?", w(from), w(to))
+        }
+        Msg::Moved { when, sms: true } => {
+            format!("Done, you're now booked for {}. I'll text you the new time.", w(when))
+        }
         Msg::Moved { when, sms: false } => format!("Done, you're now booked for {}.", w(when)),
         Msg::ConfirmCancel { service, when } => format!("Do you want to cancel your {service} {}?", w(when)),
         Msg::Cancelled => "Your appointment is cancelled.".into(),
@@ -143,7 +159,8 @@ pub fn render(msg: &Msg, f: &Fmt) -> String {
             let parts: Vec<String> = groups
                 .iter()
                 .map(|(a, b, h)| {
-                    let days = if a == b { weekday(*a).to_string() } else { format!("{} to {}", weekday(*a), weekday(*b)) };
+                    let days =
+                        if a == b { weekday(*a).to_string() } else { format!("{} to {}", weekday(*a), weekday(*b)) };
                     format!("{days}, {} to {}", clock(h.open), clock(h.close))
                 })
                 .collect();
@@ -153,7 +170,9 @@ pub fn render(msg: &Msg, f: &Fmt) -> String {
         Msg::ClosedNow { next_open: Some(t) } => format!("We're closed right now. We open again {}.", w(t)),
         Msg::ClosedNow { next_open: None } => "We're closed right now.".into(),
         Msg::ServiceArea { text: Some(t) } => format!("We serve {t}."),
-        Msg::ServiceArea { text: None } => "I don't have our service area here, but the team can confirm it with you.".into(),
+        Msg::ServiceArea { text: None } => {
+            "I don't have our service area here, but the team can confirm it with you.".into()
+        }
         Msg::Price { service, min, max } => format!(
             "A {service} usually runs between {} and {}. The technician confirms the price on site.",
             money(*min),
@@ -161,11 +180,16 @@ pub fn render(msg: &Msg, f: &Fmt) -> String {
         ),
         Msg::PriceWhichService => "Prices depend on the job. What do you need done?".into(),
         Msg::Warranty { text: Some(t) } => format!("{t}."),
-        Msg::Warranty { text: None } => "I don't have warranty details here, but the team can go over them with you.".into(),
+        Msg::Warranty { text: None } => {
+            "I don't have warranty details here, but the team can go over them with you.".into()
+        }
         Msg::OfferBooking => "Would you like to book a visit?".into(),
         Msg::Transferring => "Sure, connecting you now.".into(),
         Msg::CallbackPromise => "Sure, I'll have someone call you back shortly.".into(),
-        Msg::Clarify => "Sorry, I didn't quite get that. Would you like to book a visit, change an appointment, or ask a question?".into(),
+        Msg::Clarify => {
+            "Sorry, I didn't quite get that. Would you like to book a visit, change an appointment, or ask a question?"
+                .into()
+        }
         Msg::ClarifyYesNo => "Sorry, was that a yes or a no?".into(),
         Msg::GiveUp => "Sorry about that. I'll have someone from the team call you back shortly.".into(),
         Msg::StillThere => "Are you still there?".into(),

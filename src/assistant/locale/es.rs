@@ -39,7 +39,17 @@ fn weekday(d: Weekday) -> &'static str {
 }
 
 const MONTHS: [&str; 12] = [
-    "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre",
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
     "diciembre",
 ];
 
@@ -63,11 +73,7 @@ fn list(items: &[String]) -> String {
 }
 
 fn money(n: u32) -> String {
-    if n >= 1000 {
-        format!("{},{:03} dólares", n / 1000, n % 1000)
-    } else {
-        format!("{n} dólares")
-    }
+    if n >= 1000 { format!("{},{:03} dólares", n / 1000, n % 1000) } else { format!("{n} dólares") }
 }
 
 pub fn render(msg: &Msg, f: &Fmt) -> String {
@@ -94,11 +100,15 @@ pub fn render(msg: &Msg, f: &Fmt) -> String {
             let opts: Vec<String> = slots.iter().map(w).collect();
             match (emergency, relaxed) {
                 (true, _) => format!("Lo más pronto que puedo mandar a alguien es {}. ¿Cuál le sirve?", list(&opts)),
-                (false, true) => format!("No tengo nada en ese horario. Lo más cercano es {}. ¿Le sirve alguna?", list(&opts)),
+                (false, true) => {
+                    format!("No tengo nada en ese horario. Lo más cercano es {}. ¿Le sirve alguna?", list(&opts))
+                }
                 (false, false) => format!("Puedo {}. ¿Cuál le queda mejor?", list(&opts)),
             }
         }
-        Msg::NoSlots => "Lo siento, no tengo espacio en las próximas dos semanas. Alguien le llamará para buscar un horario.".into(),
+        Msg::NoSlots => {
+            "Lo siento, no tengo espacio en las próximas dos semanas. Alguien le llamará para buscar un horario.".into()
+        }
         Msg::ChooseAgain { slots } => {
             let opts: Vec<String> = slots.iter().map(w).collect();
             format!("¿Cuál le sirve: {}?", list(&opts))
@@ -106,14 +116,18 @@ pub fn render(msg: &Msg, f: &Fmt) -> String {
         Msg::ReadBack { service, name, address, when } => {
             format!("Para confirmar: {service} para {name} en {address}, {}. ¿La reservo?", w(when))
         }
-        Msg::Booked { when, sms: true } => format!("Listo, su cita es {}. Le mando la confirmación por mensaje.", w(when)),
+        Msg::Booked { when, sms: true } => {
+            format!("Listo, su cita es {}. Le mando la confirmación por mensaje.", w(when))
+        }
         Msg::Booked { when, sms: false } => format!("Listo, su cita es {}.", w(when)),
         Msg::SlotTaken => "Perdón, ese horario se acaba de ocupar.".into(),
         Msg::WhatToChange => "No hay problema. ¿Qué horario le queda mejor?".into(),
         Msg::Safety(Hazard::Gas | Hazard::CarbonMonoxide) => {
             "Salga de la casa ahora y llame al 911 o a la compañía de gas desde afuera.".into()
         }
-        Msg::Safety(Hazard::Electrical) => "Aléjese del agua y de la electricidad, y llame al 911 si ve humo o fuego.".into(),
+        Msg::Safety(Hazard::Electrical) => {
+            "Aléjese del agua y de la electricidad, y llame al 911 si ve humo o fuego.".into()
+        }
         Msg::Safety(Hazard::Water) => "Si puede, cierre la llave principal del agua.".into(),
         Msg::Safety(_) => String::new(),
         Msg::OwnerAlerted => "Estoy avisando al dueño ahora mismo.".into(),
@@ -124,7 +138,9 @@ pub fn render(msg: &Msg, f: &Fmt) -> String {
             format!("Veo su cita de {service} {}. ¿Para cuándo la quiere cambiar?", w(when))
         }
         Msg::ConfirmMove { from, to } => format!("Entonces cambio su visita de {} a {}. ¿Está bien?", w(from), w(to)),
-        Msg::Moved { when, sms: true } => format!("Listo, su cita ahora es {}. Le mando el nuevo horario por mensaje.", w(when)),
+        Msg::Moved { when, sms: true } => {
+            format!("Listo, su cita ahora es {}. Le mando el nuevo horario por mensaje.", w(when))
+        }
         Msg::Moved { when, sms: false } => format!("Listo, su cita ahora es {}.", w(when)),
         Msg::ConfirmCancel { service, when } => format!("¿Quiere cancelar su cita de {service} {}?", w(when)),
         Msg::Cancelled => "Su cita está cancelada.".into(),
@@ -137,17 +153,25 @@ pub fn render(msg: &Msg, f: &Fmt) -> String {
             let parts: Vec<String> = groups
                 .iter()
                 .map(|(a, b, h)| {
-                    let days = if a == b { format!("el {}", weekday(*a)) } else { format!("de {} a {}", weekday(*a), weekday(*b)) };
+                    let days = if a == b {
+                        format!("el {}", weekday(*a))
+                    } else {
+                        format!("de {} a {}", weekday(*a), weekday(*b))
+                    };
                     format!("{days}, de {} a {}", clock(h.open), clock(h.close))
                 })
                 .collect();
             format!("Abrimos {}.", parts.join("; "))
         }
-        Msg::OpenNow { until } => format!("Sí, estamos abiertos hoy hasta las {}.", clock(until.with_timezone(&f.tz).time())),
+        Msg::OpenNow { until } => {
+            format!("Sí, estamos abiertos hoy hasta las {}.", clock(until.with_timezone(&f.tz).time()))
+        }
         Msg::ClosedNow { next_open: Some(t) } => format!("Ahora estamos cerrados. Abrimos de nuevo {}.", w(t)),
         Msg::ClosedNow { next_open: None } => "Ahora estamos cerrados.".into(),
         Msg::ServiceArea { text: Some(t) } => format!("Trabajamos en {t}."),
-        Msg::ServiceArea { text: None } => "No tengo aquí la zona de servicio, pero el equipo se la puede confirmar.".into(),
+        Msg::ServiceArea { text: None } => {
+            "No tengo aquí la zona de servicio, pero el equipo se la puede confirmar.".into()
+        }
         Msg::Price { service, min, max } => format!(
             "Un servicio de {service} suele costar entre {} y {}. El técnico confirma el precio en el lugar.",
             money(*min),
@@ -155,11 +179,15 @@ pub fn render(msg: &Msg, f: &Fmt) -> String {
         ),
         Msg::PriceWhichService => "El precio depende del trabajo. ¿Qué necesita?".into(),
         Msg::Warranty { text: Some(t) } => format!("{t}."),
-        Msg::Warranty { text: None } => "No tengo aquí los detalles de la garantía, pero el equipo se los puede explicar.".into(),
+        Msg::Warranty { text: None } => {
+            "No tengo aquí los detalles de la garantía, pero el equipo se los puede explicar.".into()
+        }
         Msg::OfferBooking => "¿Quiere agendar una visita?".into(),
         Msg::Transferring => "Claro, le comunico ahora.".into(),
         Msg::CallbackPromise => "Claro, alguien le devolverá la llamada muy pronto.".into(),
-        Msg::Clarify => "Perdón, no le entendí bien. ¿Quiere agendar una visita, cambiar una cita o hacer una pregunta?".into(),
+        Msg::Clarify => {
+            "Perdón, no le entendí bien. ¿Quiere agendar una visita, cambiar una cita o hacer una pregunta?".into()
+        }
         Msg::ClarifyYesNo => "Perdón, ¿eso fue un sí o un no?".into(),
         Msg::GiveUp => "Disculpe. Alguien del equipo le devolverá la llamada muy pronto.".into(),
         Msg::StillThere => "¿Sigue ahí?".into(),

@@ -96,11 +96,7 @@ pub fn render(msg: &Msg, f: &Fmt) -> String {
 
 /// Render several messages as one reply.
 pub fn join(msgs: &[Msg], f: &Fmt) -> String {
-    msgs.iter()
-        .map(|m| render(m, f))
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    msgs.iter().map(|m| render(m, f)).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 /// Consecutive weekdays with the same hours, for "Monday to Friday, 8 to 5".
@@ -129,11 +125,7 @@ mod tests {
     use crate::assistant::fixtures::{chicago, profile};
 
     fn fmt(lang: Language) -> Fmt {
-        Fmt {
-            lang,
-            tz: chrono_tz::America::Chicago,
-            today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
-        }
+        Fmt { lang, tz: chrono_tz::America::Chicago, today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap() }
     }
 
     #[test]
@@ -144,10 +136,7 @@ mod tests {
             relaxed: false,
             emergency: false,
         };
-        assert_eq!(
-            render(&m, &f),
-            "I can do tomorrow at 10 AM or Friday, November 27th at 2:30 PM. Which works best?"
-        );
+        assert_eq!(render(&m, &f), "I can do tomorrow at 10 AM or Friday, November 27th at 2:30 PM. Which works best?");
         let es = render(&m, &fmt(Language::Es));
         assert_eq!(
             es,
@@ -159,10 +148,7 @@ mod tests {
     fn hours_are_grouped() {
         let m = Msg::Hours { hours: profile().hours };
         assert_eq!(render(&m, &fmt(Language::En)), "We're open Monday to Friday, 8 AM to 5 PM.");
-        assert_eq!(
-            render(&m, &fmt(Language::Es)),
-            "Abrimos de lunes a viernes, de 8 de la mañana a 5 de la tarde."
-        );
+        assert_eq!(render(&m, &fmt(Language::Es)), "Abrimos de lunes a viernes, de 8 de la mañana a 5 de la tarde.");
     }
 
     #[test]

@@ -64,25 +64,12 @@ pub fn offer(profile: &BusinessProfile, calendar: &[BusyInterval], now: DateTime
     let pref = req.preference;
     let relaxations: [TimePreference; 4] = [
         pref.clone(),
-        TimePreference {
-            part: None,
-            after: None,
-            before: None,
-            at: None,
-            ..pref.clone()
-        },
-        TimePreference {
-            not_weekdays: pref.not_weekdays.clone(),
-            ..TimePreference::default()
-        },
+        TimePreference { part: None, after: None, before: None, at: None, ..pref.clone() },
+        TimePreference { not_weekdays: pref.not_weekdays.clone(), ..TimePreference::default() },
         TimePreference::default(),
     ];
     for (step, p) in relaxations.iter().enumerate() {
-        let mut matching: Vec<Slot> = feasible
-            .iter()
-            .copied()
-            .filter(|s| rules::matches(profile, s, p))
-            .collect();
+        let mut matching: Vec<Slot> = feasible.iter().copied().filter(|s| rules::matches(profile, s, p)).collect();
         if let Some(at) = p.at {
             let tz = profile.time_zone;
             let dist = |s: &Slot| {
@@ -98,16 +85,10 @@ pub fn offer(profile: &BusinessProfile, calendar: &[BusyInterval], now: DateTime
             slots.sort_by_key(|s| s.start);
         }
         if !slots.is_empty() {
-            return Offer {
-                slots,
-                relaxed: step > 0,
-            };
+            return Offer { slots, relaxed: step > 0 };
         }
     }
-    Offer {
-        slots: Vec::new(),
-        relaxed: true,
-    }
+    Offer { slots: Vec::new(), relaxed: true }
 }
 
 /// Pick options that are meaningfully different: first 3 hours apart (or on
@@ -119,9 +100,7 @@ fn spread(candidates: &[Slot], limit: usize) -> Vec<Slot> {
             if chosen.len() >= limit {
                 break;
             }
-            let far = chosen
-                .iter()
-                .all(|s| (s.start - c.start).num_minutes().abs() >= min_gap);
+            let far = chosen.iter().all(|s| (s.start - c.start).num_minutes().abs() >= min_gap);
             if far && !chosen.contains(c) {
                 chosen.push(*c);
             }
@@ -142,6 +121,12 @@ fn spread(candidates: &[Slot], limit: usize) -> Vec<Slot> {
 
 /// Whether a specific slot is still bookable (used right before booking, and
 /// for a caller's counter-proposal of an exact time).
-pub fn is_available(profile: &BusinessProfile, calendar: &[BusyInterval], now: DateTime<Utc>, req: &SlotRequest, slot: &Slot) -> bool {
+pub fn is_available(
+    profile: &BusinessProfile,
+    calendar: &[BusyInterval],
+    now: DateTime<Utc>,
+    req: &SlotRequest,
+    slot: &Slot,
+) -> bool {
     rules::feasible(profile, calendar, now, req).contains(slot)
 }

@@ -18,7 +18,12 @@ fn local(tz: Tz, at: NaiveDateTime) -> Option<DateTime<Utc>> {
 }
 
 /// Every slot that satisfies the hard rules, in time order.
-pub fn feasible(profile: &BusinessProfile, calendar: &[BusyInterval], now: DateTime<Utc>, req: &SlotRequest) -> Vec<Slot> {
+pub fn feasible(
+    profile: &BusinessProfile,
+    calendar: &[BusyInterval],
+    now: DateTime<Utc>,
+    req: &SlotRequest,
+) -> Vec<Slot> {
     let tz = profile.time_zone;
     let today = now.with_timezone(&tz).date_naive();
     let earliest = now + Duration::minutes(LEAD_MINUTES);
@@ -44,24 +49,17 @@ pub fn feasible(profile: &BusinessProfile, calendar: &[BusyInterval], now: DateT
         if day_is_full(profile, &blocks, date) {
             continue;
         }
-        let Some(close) = tz
-            .from_local_datetime(&date.and_time(hours.close))
-            .latest()
-            .map(|d| d.with_timezone(&Utc))
+        let Some(close) = tz.from_local_datetime(&date.and_time(hours.close)).latest().map(|d| d.with_timezone(&Utc))
         else {
             continue;
         };
         let mut wall = date.and_time(hours.open);
         while wall.date() == date && wall.time() < hours.close {
             let next = wall + Duration::minutes(GRID_MINUTES);
-            let reserved = profile.reserve_mornings_for_emergencies
-                && !req.emergency
-                && wall.time() < reserved_until();
+            let reserved = profile.reserve_mornings_for_emergencies && !req.emergency && wall.time() < reserved_until();
             if let Some(start) = local(tz, wall).filter(|_| !reserved) {
                 let end = start + duration;
-                let clear = blocks
-                    .iter()
-                    .all(|b| end <= b.start - buffer || start >= b.end + buffer);
+                let clear = blocks.iter().all(|b| end <= b.start - buffer || start >= b.end + buffer);
                 if start >= earliest && end <= close && clear {
                     out.push(Slot { start, end });
                 }
@@ -77,10 +75,7 @@ fn day_is_full(profile: &BusinessProfile, blocks: &[&BusyInterval], date: NaiveD
         return false;
     }
     let tz = profile.time_zone;
-    let jobs = blocks
-        .iter()
-        .filter(|b| b.counts_as_job && b.start.with_timezone(&tz).date_naive() == date)
-        .count();
+    let jobs = blocks.iter().filter(|b| b.counts_as_job && b.start.with_timezone(&tz).date_naive() == date).count();
     jobs >= profile.max_jobs_per_day as usize
 }
 

@@ -1,4 +1,4 @@
-use chrono::{NaiveDate, NaiveTime, Timelike, Weekday};
+use chrono::{Datelike, NaiveDate, NaiveTime, Timelike, Weekday};
 
 use super::*;
 use crate::assistant::fixtures::{chicago, monday_morning, profile};
@@ -6,13 +6,7 @@ use crate::assistant::timeexpr::PartOfDay;
 use crate::domain::DayHours;
 
 fn req(pref: &TimePreference, minutes: u32, emergency: bool) -> SlotRequest<'_> {
-    SlotRequest {
-        duration_minutes: minutes,
-        emergency,
-        preference: pref,
-        ignore_appointment: None,
-        limit: 3,
-    }
+    SlotRequest { duration_minutes: minutes, emergency, preference: pref, ignore_appointment: None, limit: 3 }
 }
 
 fn job(start: DateTime<Utc>, minutes: i64, id: &str) -> BusyInterval {
@@ -67,11 +61,7 @@ fn full_day_is_skipped_and_preference_relaxed() {
         .enumerate()
         .map(|(i, h)| job(chicago(2026, 11, 24, *h, 0), 60, &format!("a{i}")))
         .collect();
-    let pref = TimePreference {
-        from: date(2026, 11, 24),
-        to: date(2026, 11, 24),
-        ..Default::default()
-    };
+    let pref = TimePreference { from: date(2026, 11, 24), to: date(2026, 11, 24), ..Default::default() };
     let o = offer(&p, &cal, monday_morning(), &req(&pref, 60, false));
     assert!(o.relaxed, "Tuesday is full, so the preference could not be met");
     let tz = p.time_zone;
@@ -182,10 +172,8 @@ fn dst_fall_back_keeps_real_durations() {
     let pref = TimePreference::default();
     let saturday = chicago(2026, 10, 31, 12, 0);
     let all = rules::feasible(&p, &[], saturday, &req(&pref, 120, false));
-    let sunday: Vec<_> = all
-        .iter()
-        .filter(|s| s.start.with_timezone(&p.time_zone).date_naive() == date(2026, 11, 1).unwrap())
-        .collect();
+    let sunday: Vec<_> =
+        all.iter().filter(|s| s.start.with_timezone(&p.time_zone).date_naive() == date(2026, 11, 1).unwrap()).collect();
     // 00:00 CDT + 2 real hours = 01:00 CST, inside hours; 01:00 CDT + 2 h = 02:00 CST, ends at 02:00 <= 03:00.
     // The closing time 03:00 CST is 09:00 UTC; every job ends by then.
     assert!(sunday.iter().all(|s| s.end <= "2026-11-01T09:00:00Z".parse::<DateTime<Utc>>().unwrap()));

@@ -53,11 +53,7 @@ pub fn find(tokens: &[String], phrase: &str) -> Option<Hit> {
     for start in 0..=tokens.len() - words.len() {
         let window = &tokens[start..start + words.len()];
         if let Some(score) = window_score(window, &words) {
-            let hit = Hit {
-                start,
-                end: start + words.len(),
-                score,
-            };
+            let hit = Hit { start, end: start + words.len(), score };
             if best.is_none_or(|b| hit.score > b.score) {
                 best = Some(hit);
             }
@@ -76,11 +72,7 @@ pub fn find_all(tokens: &[String], phrase: &str) -> Vec<Hit> {
     while from < tokens.len() {
         match find(&tokens[from..], phrase) {
             Some(h) => {
-                out.push(Hit {
-                    start: h.start + from,
-                    end: h.end + from,
-                    score: h.score,
-                });
+                out.push(Hit { start: h.start + from, end: h.end + from, score: h.score });
                 from += h.end;
             }
             None => break,
@@ -90,11 +82,7 @@ pub fn find_all(tokens: &[String], phrase: &str) -> Vec<Hit> {
 }
 
 fn window_score(window: &[String], words: &[&str]) -> Option<f32> {
-    let per_word: Vec<Option<f32>> = window
-        .iter()
-        .zip(words)
-        .map(|(t, w)| word_score(t, w))
-        .collect();
+    let per_word: Vec<Option<f32>> = window.iter().zip(words).map(|(t, w)| word_score(t, w)).collect();
     if per_word.iter().all(Option::is_some) {
         let sum: f32 = per_word.iter().flatten().sum();
         return Some(sum / words.len() as f32);
@@ -103,10 +91,7 @@ fn window_score(window: &[String], words: &[&str]) -> Option<f32> {
         return None;
     }
     // Whole-phrase fallback: one long word is exact and the rest sounds close.
-    let anchored = window
-        .iter()
-        .zip(words)
-        .any(|(t, w)| t == w && w.len() >= 3);
+    let anchored = window.iter().zip(words).any(|(t, w)| t == w && w.len() >= 3);
     // Every other word must still resemble its counterpart ("fever" ~
     // "heater" shares half its letters; "hot" vs "no" shares nothing).
     let resembles = window.iter().zip(words).all(|(t, w)| {

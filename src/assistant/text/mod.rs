@@ -21,9 +21,7 @@ pub struct Utterance {
 
 impl Utterance {
     pub fn new(raw: &str, lang: Language) -> Self {
-        Utterance {
-            tokens: normalize(raw, lang),
-        }
+        Utterance { tokens: normalize(raw, lang) }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -41,9 +39,8 @@ impl Utterance {
 }
 
 /// Words that carry no meaning in speech ("um", "uh").
-const FILLERS: &[&str] = &[
-    "um", "umm", "uh", "uhh", "uhm", "erm", "er", "ah", "ahh", "hmm", "hm", "mm", "mmm", "mhm", "eh",
-];
+const FILLERS: &[&str] =
+    &["um", "umm", "uh", "uhh", "uhm", "erm", "er", "ah", "ahh", "hmm", "hm", "mm", "mmm", "mhm", "eh"];
 
 /// Fold one character to lower-case ASCII where it has an obvious base letter.
 fn fold(c: char) -> Option<char> {
@@ -63,6 +60,28 @@ fn fold(c: char) -> Option<char> {
 
 /// Split raw text into normalised tokens (see the module docs).
 pub fn normalize(raw: &str, lang: Language) -> Vec<String> {
+    numbers::words_to_digits(&plain_words(raw), lang)
+}
+
+/// Like [`normalize`] but only the first run of numbers (the house number)
+/// becomes digits: an address keeps "Calle Ocho" while "forty two Elm"
+/// becomes "42 Elm" and "one twenty three Main" becomes "123 Main".
+pub fn normalize_address(raw: &str, lang: Language) -> Vec<String> {
+    let words = plain_words(raw);
+    let is_num = |w: &String| w.chars().all(|c| c.is_ascii_digit()) || is_number_word(w);
+    let Some(start) = words.iter().position(is_num) else {
+        return words;
+    };
+    let len = words[start..].iter().take_while(|w| is_num(w)).count();
+    let digits = numbers::words_to_digits(&words[start..start + len], lang).concat();
+    let mut out = words[..start].to_vec();
+    out.push(digits);
+    out.extend(words[start + len..].iter().cloned());
+    out
+}
+
+/// Lower-case, accent-folded words without fillers or number conversion.
+fn plain_words(raw: &str) -> Vec<String> {
     let mut spaced = String::with_capacity(raw.len() + 8);
     let mut prev: Option<char> = None;
     for c in raw.chars() {
@@ -86,12 +105,8 @@ pub fn normalize(raw: &str, lang: Language) -> Vec<String> {
             }
         }
     }
-    let words: Vec<&str> = spaced
-        .split_whitespace()
-        .filter(|w| !FILLERS.contains(w))
-        .collect();
-    let merged = merge_am_pm(&words);
-    numbers::words_to_digits(&merged, lang)
+    let words: Vec<&str> = spaced.split_whitespace().filter(|w| !FILLERS.contains(w)).collect();
+    merge_am_pm(&words)
 }
 
 /// ASR often spells "a.m." as the letters "a m".

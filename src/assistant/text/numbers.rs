@@ -6,34 +6,101 @@
 use crate::domain::Language;
 
 const EN_CARDINALS: &[(&str, u32)] = &[
-    ("zero", 0), ("one", 1), ("two", 2), ("three", 3), ("four", 4), ("five", 5), ("six", 6),
-    ("seven", 7), ("eight", 8), ("nine", 9), ("ten", 10), ("eleven", 11), ("twelve", 12),
-    ("thirteen", 13), ("fourteen", 14), ("fifteen", 15), ("sixteen", 16), ("seventeen", 17),
-    ("eighteen", 18), ("nineteen", 19), ("twenty", 20), ("thirty", 30), ("forty", 40),
+    ("zero", 0),
+    ("one", 1),
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("nine", 9),
+    ("ten", 10),
+    ("eleven", 11),
+    ("twelve", 12),
+    ("thirteen", 13),
+    ("fourteen", 14),
+    ("fifteen", 15),
+    ("sixteen", 16),
+    ("seventeen", 17),
+    ("eighteen", 18),
+    ("nineteen", 19),
+    ("twenty", 20),
+    ("thirty", 30),
+    ("forty", 40),
     ("fifty", 50),
 ];
 
 const EN_ORDINALS: &[(&str, u32)] = &[
-    ("fourth", 4), ("fifth", 5), ("sixth", 6), ("seventh", 7), ("eighth", 8), ("ninth", 9),
-    ("tenth", 10), ("eleventh", 11), ("twelfth", 12), ("thirteenth", 13), ("fourteenth", 14),
-    ("fifteenth", 15), ("sixteenth", 16), ("seventeenth", 17), ("eighteenth", 18),
-    ("nineteenth", 19), ("twentieth", 20), ("thirtieth", 30),
+    ("fourth", 4),
+    ("fifth", 5),
+    ("sixth", 6),
+    ("seventh", 7),
+    ("eighth", 8),
+    ("ninth", 9),
+    ("tenth", 10),
+    ("eleventh", 11),
+    ("twelfth", 12),
+    ("thirteenth", 13),
+    ("fourteenth", 14),
+    ("fifteenth", 15),
+    ("sixteenth", 16),
+    ("seventeenth", 17),
+    ("eighteenth", 18),
+    ("nineteenth", 19),
+    ("twentieth", 20),
+    ("thirtieth", 30),
 ];
 
 /// Unit ordinals that may follow "twenty"/"thirty" ("twenty first").
 const EN_UNIT_ORDINALS: &[(&str, u32)] = &[
-    ("first", 1), ("second", 2), ("third", 3), ("fourth", 4), ("fifth", 5), ("sixth", 6),
-    ("seventh", 7), ("eighth", 8), ("ninth", 9),
+    ("first", 1),
+    ("second", 2),
+    ("third", 3),
+    ("fourth", 4),
+    ("fifth", 5),
+    ("sixth", 6),
+    ("seventh", 7),
+    ("eighth", 8),
+    ("ninth", 9),
 ];
 
 const ES_CARDINALS: &[(&str, u32)] = &[
-    ("cero", 0), ("uno", 1), ("una", 1), ("dos", 2), ("tres", 3), ("cuatro", 4), ("cinco", 5),
-    ("seis", 6), ("siete", 7), ("ocho", 8), ("nueve", 9), ("diez", 10), ("once", 11),
-    ("doce", 12), ("trece", 13), ("catorce", 14), ("quince", 15), ("dieciseis", 16),
-    ("diecisiete", 17), ("dieciocho", 18), ("diecinueve", 19), ("veinte", 20),
-    ("veintiuno", 21), ("veintiun", 21), ("veintidos", 22), ("veintitres", 23),
-    ("veinticuatro", 24), ("veinticinco", 25), ("veintiseis", 26), ("veintisiete", 27),
-    ("veintiocho", 28), ("veintinueve", 29), ("treinta", 30), ("cuarenta", 40),
+    ("cero", 0),
+    ("uno", 1),
+    ("una", 1),
+    ("dos", 2),
+    ("tres", 3),
+    ("cuatro", 4),
+    ("cinco", 5),
+    ("seis", 6),
+    ("siete", 7),
+    ("ocho", 8),
+    ("nueve", 9),
+    ("diez", 10),
+    ("once", 11),
+    ("doce", 12),
+    ("trece", 13),
+    ("catorce", 14),
+    ("quince", 15),
+    ("dieciseis", 16),
+    ("diecisiete", 17),
+    ("dieciocho", 18),
+    ("diecinueve", 19),
+    ("veinte", 20),
+    ("veintiuno", 21),
+    ("veintiun", 21),
+    ("veintidos", 22),
+    ("veintitres", 23),
+    ("veinticuatro", 24),
+    ("veinticinco", 25),
+    ("veintiseis", 26),
+    ("veintisiete", 27),
+    ("veintiocho", 28),
+    ("veintinueve", 29),
+    ("treinta", 30),
+    ("cuarenta", 40),
     ("cincuenta", 50),
 ];
 
@@ -81,10 +148,7 @@ pub fn words_to_digits(words: &[String], lang: Language) -> Vec<String> {
             }
             if lang == Language::Es
                 && next == Some("y")
-                && let Some(u) = words
-                    .get(i + 2)
-                    .and_then(|n| value_of(n, lang))
-                    .filter(|u| (1..10).contains(u))
+                && let Some(u) = words.get(i + 2).and_then(|n| value_of(n, lang)).filter(|u| (1..10).contains(u))
             {
                 out.push((tens + u).to_string());
                 i += 3;

@@ -13,11 +13,7 @@ use super::{PartOfDay, TimePreference};
 use crate::assistant::lexicon::TimeWords;
 
 pub fn parts_of_day(s: &mut Scan, w: &TimeWords, pref: &mut TimePreference) -> bool {
-    let parts = [
-        (w.morning, PartOfDay::Morning),
-        (w.afternoon, PartOfDay::Afternoon),
-        (w.evening, PartOfDay::Evening),
-    ];
+    let parts = [(w.morning, PartOfDay::Morning), (w.afternoon, PartOfDay::Afternoon), (w.evening, PartOfDay::Evening)];
     let mut found = false;
     for (phrases, part) in parts {
         for p in phrases {

@@ -50,9 +50,7 @@ fn relative_days(s: &mut Scan, w: &TimeWords, today: NaiveDate, pref: &mut TimeP
 }
 
 fn weekday_at(s: &Scan, w: &TimeWords, i: usize) -> Option<(Weekday, usize)> {
-    w.weekdays
-        .iter()
-        .find_map(|(name, wd)| s.at(i, name).map(|e| (*wd, e)))
+    w.weekdays.iter().find_map(|(name, wd)| s.at(i, name).map(|e| (*wd, e)))
 }
 
 fn exclusions(s: &mut Scan, w: &TimeWords, pref: &mut TimePreference) -> bool {
@@ -98,10 +96,7 @@ fn weeks(s: &mut Scan, w: &TimeWords, today: NaiveDate, pref: &mut TimePreferenc
                 (true, true) => (add(next_monday, 5), add(next_monday, 6)),
             };
             let from = from.max(today);
-            s.take(
-                next_before.or(this_before).unwrap_or(start),
-                next_after.unwrap_or(end),
-            );
+            s.take(next_before.or(this_before).unwrap_or(start), next_after.unwrap_or(end));
             pref.from = Some(from);
             pref.to = Some(to);
             return true;
@@ -130,10 +125,7 @@ fn weekdays(s: &mut Scan, w: &TimeWords, today: NaiveDate, pref: &mut TimePrefer
             let ahead = (7 + wd.num_days_from_monday() - today.weekday().num_days_from_monday()) % 7;
             today.checked_add_days(Days::new(u64::from(ahead)))
         };
-        s.take(
-            next_before.or(this_before).unwrap_or(i),
-            next_after.unwrap_or(end),
-        );
+        s.take(next_before.or(this_before).unwrap_or(i), next_after.unwrap_or(end));
         if let Some(d) = date {
             days.push((wd, d));
         }
@@ -158,11 +150,7 @@ const ARTICLES: &[&str] = &["the", "el", "on", "for", "del"];
 
 fn day_of_month(s: &mut Scan, w: &TimeWords, today: NaiveDate, pref: &mut TimePreference) -> bool {
     for i in 0..s.len() {
-        let ordinal_word = w
-            .day_ordinals
-            .iter()
-            .find(|(word, _)| s.at(i, word).is_some())
-            .map(|(_, n)| *n);
+        let ordinal_word = w.day_ordinals.iter().find(|(word, _)| s.at(i, word).is_some()).map(|(_, n)| *n);
         let Some(day) = s.number(i).or(ordinal_word).filter(|d| (1..=31).contains(d)) else {
             continue;
         };
@@ -187,9 +175,8 @@ fn day_of_month(s: &mut Scan, w: &TimeWords, today: NaiveDate, pref: &mut TimePr
         let article = i.checked_sub(1).and_then(|j| s.word(j)).is_some_and(|a| ARTICLES.contains(&a));
         let plain_number = ordinal_word.is_none() && !has_suffix;
         // A bare number needs a month or an article and must not be a time.
-        let looks_like_time = s
-            .word(end)
-            .is_some_and(|n| matches!(n, "am" | "pm" | "oclock") || n.parse::<u32>().is_ok());
+        let looks_like_time =
+            s.word(end).is_some_and(|n| matches!(n, "am" | "pm" | "oclock") || n.parse::<u32>().is_ok());
         let accepted = month_before.is_some()
             || month_after.is_some()
             || (has_suffix && !looks_like_time)
@@ -222,11 +209,8 @@ fn resolve(today: NaiveDate, month: Option<u32>, day: u32) -> Option<NaiveDate> 
         None => {
             let this = NaiveDate::from_ymd_opt(today.year(), today.month(), day).filter(|d| *d >= today);
             this.or_else(|| {
-                let (y, m) = if today.month() == 12 {
-                    (today.year() + 1, 1)
-                } else {
-                    (today.year(), today.month() + 1)
-                };
+                let (y, m) =
+                    if today.month() == 12 { (today.year() + 1, 1) } else { (today.year(), today.month() + 1) };
                 NaiveDate::from_ymd_opt(y, m, day)
             })
         }

@@ -108,8 +108,8 @@ pub fn parse(u: &Utterance, lang: Language, today: NaiveDate) -> Option<TimePref
     let mut found = false;
     for lex in lexicons(lang) {
         let w = &lex.time;
-        found |= clock::parts_of_day(&mut scan, w, &mut pref);
         found |= dates::parse_dates(&mut scan, w, today, &mut pref);
+        found |= clock::parts_of_day(&mut scan, w, &mut pref);
     }
     for lex in lexicons(lang) {
         found |= clock::times(&mut scan, &lex.time, &mut pref);

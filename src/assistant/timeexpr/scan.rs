@@ -11,10 +11,7 @@ pub struct Scan<'a> {
 
 impl<'a> Scan<'a> {
     pub fn new(tokens: &'a [String]) -> Self {
-        Scan {
-            tokens,
-            used: vec![false; tokens.len()],
-        }
+        Scan { tokens, used: vec![false; tokens.len()] }
     }
 
     pub fn len(&self) -> usize {

@@ -88,7 +88,7 @@ fn clock_times_in_many_shapes() {
 fn numbers_that_are_not_times() {
     let u = Utterance::new("I live at 42 Elm Street", Language::En);
     let r = parse(&u, Language::En, today());
-    assert!(r.is_none_or(|r| r.at.is_none() && r.from.is_none()), "{r:?}");
+    assert!(r.as_ref().is_none_or(|r| r.at.is_none() && r.from.is_none()), "{r:?}");
     assert!(parse(&Utterance::new("my water heater is leaking", Language::En), Language::En, today()).is_none());
 }
 
