@@ -4,13 +4,16 @@
 //! channel and in every test. Emergencies are recognised separately by
 //! [`super::triage`] because they override everything else.
 
-use super::lexicon::lexicons;
+use super::lexicon::{Lexicon, lexicons};
 use super::text::{Utterance, fuzzy};
 use super::types::{Intent, QuestionKind};
 use crate::domain::Language;
 
 /// Below this confidence the dialog asks the caller to rephrase.
 pub const LOW_CONFIDENCE: f32 = 0.5;
+
+/// Picks one word list out of a lexicon.
+type Words = fn(&Lexicon) -> &'static [&'static str];
 
 fn hits(u: &Utterance, phrases: &[&str]) -> usize {
     phrases.iter().filter(|p| fuzzy::find(&u.tokens, p).is_some_and(|h| h.score >= 0.85)).count()
@@ -21,9 +24,7 @@ pub fn classify(u: &Utterance, lang: Language) -> (Intent, f32) {
     if u.is_empty() {
         return (Intent::Unknown, 0.0);
     }
-    let count = |f: fn(&super::lexicon::Lexicon) -> &'static [&'static str]| -> usize {
-        lexicons(lang).iter().map(|l| hits(u, f(l))).sum()
-    };
+    let count = |f: Words| -> usize { lexicons(lang).iter().map(|l| hits(u, f(l))).sum() };
     let wrong = count(|l| l.wrong_number);
     let human = count(|l| l.human);
     let cancel = count(|l| l.cancel);
@@ -50,7 +51,8 @@ pub fn classify(u: &Utterance, lang: Language) -> (Intent, f32) {
     if book > 0 {
         return (Intent::Book, 0.75 + boost(book));
     }
-    if let Some(yes) = yes_no(u, lang) {
+    // A long sentence containing "not" is not a "no".
+    if let Some(yes) = yes_no(u, lang).filter(|_| u.tokens.len() <= 5) {
         let intent = if yes { Intent::Yes } else { Intent::No };
         return (intent, 0.8);
     }
@@ -62,7 +64,7 @@ pub fn classify(u: &Utterance, lang: Language) -> (Intent, f32) {
 
 /// Which profile question is asked, if any.
 pub fn question_kind(u: &Utterance, lang: Language) -> Option<QuestionKind> {
-    let order: [(QuestionKind, fn(&super::lexicon::Lexicon) -> &'static [&'static str]); 5] = [
+    let order: [(QuestionKind, Words); 5] = [
         (QuestionKind::Price, |l| l.price),
         (QuestionKind::Warranty, |l| l.warranty),
         (QuestionKind::OpenNow, |l| l.open_now),
@@ -100,7 +102,7 @@ pub fn yes_no(u: &Utterance, lang: Language) -> Option<bool> {
 pub fn ordinal_choice(u: &Utterance, lang: Language, offered: usize) -> Option<usize> {
     for lex in lexicons(lang) {
         for (phrase, idx) in lex.ordinals {
-            if fuzzy::find(&u.tokens, phrase).is_some_and(|h| h.score >= 0.99) {
+            if fuzzy::find(&u.tokens, phrase).is_some_and(|h| h.score >= 0.8) {
                 let i = if *idx == 99 { offered.checked_sub(1)? } else { *idx };
                 return (i < offered).then_some(i);
             }

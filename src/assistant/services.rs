@@ -38,6 +38,10 @@ const HINTS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Symptoms, not objects: "my water heater is leaking" is about the water
+/// heater, so a symptom word alone is weaker evidence than a named fixture.
+const SYMPTOMS: &[&str] = &["leak", "leaking", "leaks", "drip", "dripping", "fuga", "gotea", "backed up"];
+
 /// The generic fallback key used when nothing specific matches.
 pub const GENERAL: &str = "general";
 
@@ -68,18 +72,21 @@ fn service_score(u: &Utterance, svc: &ServiceOffering, lang: Language) -> f32 {
     let hints = HINTS.iter().find(|(k, _)| *k == svc.key).map(|(_, h)| *h).unwrap_or(&[]);
     let phrases =
         std::iter::once(svc.name.as_str()).chain(svc.keywords.iter().map(String::as_str)).chain(hints.iter().copied());
+    let mut seen: Vec<String> = Vec::new();
     let mut best: f32 = 0.0;
     let mut hits = 0;
     for p in phrases {
         let norm = super::text::normalize(p, lang).join(" ");
         let words = norm.split_whitespace().count();
-        if words == 0 {
+        if words == 0 || seen.contains(&norm) {
             continue;
         }
         if let Some(hit) = fuzzy::find(&u.tokens, &norm) {
             hits += 1;
-            best = best.max(hit.score * (1.0 + 0.25 * (words as f32 - 1.0)));
+            let weight = if SYMPTOMS.contains(&norm.as_str()) { 0.6 } else { 1.0 };
+            best = best.max(weight * hit.score * (1.0 + 0.25 * (words as f32 - 1.0)));
         }
+        seen.push(norm);
     }
     if hits > 1 {
         best += 0.05 * (hits - 1) as f32;

@@ -17,7 +17,7 @@ const LEAD_FILLERS: &[&str] =
     &["yes", "yeah", "sure", "ok", "okay", "si", "claro", "hi", "hello", "hola", "well", "so"];
 
 /// Words that make a prefix explicit enough to look for mid-sentence.
-const ANYWHERE: &[&str] = &["name", "nombre", "llamo", "address", "direccion", "live", "vivo"];
+const ANYWHERE: &[&str] = &["name", "names", "nombre", "llamo", "address", "direccion", "live", "vivo"];
 
 fn strip_leading(tokens: &[String]) -> &[String] {
     let skip = tokens.iter().take_while(|t| LEAD_FILLERS.contains(&t.as_str())).count();

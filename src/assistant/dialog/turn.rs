@@ -76,9 +76,11 @@ impl<'c, 'a> TurnBuilder<'c, 'a> {
         self.act(Action::CreateCallback { reason, summary });
     }
 
+    /// Record the caller in the CRM once we know who they are (a name);
+    /// an anonymous number alone is already on the call/conversation record.
     pub fn upsert_customer(&mut self) {
         let phone = self.phone();
-        if phone.is_none() && self.st.name.is_none() {
+        if self.st.name.is_none() {
             return;
         }
         let already = self.actions.iter().any(|a| matches!(a, Action::UpsertCustomer { .. }));

@@ -149,6 +149,8 @@ pub static LEXICON: Lexicon = Lexicon {
     ],
     hours: &[
         "hours",
+        "your ours",
+        "youre ours",
         "what time do you open",
         "what time do you close",
         "when are you open",
@@ -265,6 +267,7 @@ pub static LEXICON: Lexicon = Lexicon {
         "my name is",
         "the name is",
         "name is",
+        "my names",
         "this is",
         "its",
         "it is",
