@@ -1,7 +1,7 @@
 //! Dialog behaviours that are easier to state as single assertions than as
 //! channel scenarios.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::assistant::fixtures::{CALLER_PHONE, OWNER_PHONE, chicago, monday_morning, profile};
 use crate::assistant::state::{ConversationState, Stage};
@@ -57,7 +57,7 @@ impl Call {
     }
 
     /// Intake up to the options for a toilet repair tomorrow.
-    fn to_options(&mut self) -> Turn {
+    fn reach_options(&mut self) -> Turn {
         self.open();
         self.say("my toilet is running");
         self.say("John Smith");
@@ -69,7 +69,7 @@ impl Call {
 #[test]
 fn dtmf_picks_options_and_zero_transfers() {
     let mut c = Call::new();
-    let offer = c.to_options();
+    let offer = c.reach_options();
     assert_eq!(c.state.stage, Stage::ChooseSlot, "{}", offer.reply);
     let second = c.state.offered[1];
     let t = c.input(Input::Dtmf('2'));
@@ -107,7 +107,7 @@ fn price_only_from_the_catalog() {
 #[test]
 fn a_slot_taken_meanwhile_is_not_double_booked() {
     let mut c = Call::new();
-    c.to_options();
+    c.reach_options();
     c.say("the first one");
     let chosen = c.state.chosen.expect("chosen");
     // Another caller books that slot before this one says yes.
@@ -127,7 +127,7 @@ fn a_slot_taken_meanwhile_is_not_double_booked() {
 #[test]
 fn exact_counter_proposal_goes_straight_to_read_back() {
     let mut c = Call::new();
-    c.to_options();
+    c.reach_options();
     let t = c.say("how about Wednesday at 2?");
     assert_eq!(c.state.stage, Stage::ConfirmBooking, "{}", t.reply);
     assert!(t.reply.contains("Wednesday, November 25th at 2 PM"), "{}", t.reply);
@@ -169,7 +169,7 @@ fn after_hours_emergency_alerts_now_and_books_inside_hours() {
 fn regular_jobs_respect_reserved_mornings() {
     let mut c = Call::new();
     c.profile.reserve_mornings_for_emergencies = true;
-    c.to_options();
+    c.reach_options();
     let tz = c.profile.time_zone;
     use chrono::Timelike;
     assert!(c.state.offered.iter().all(|s| s.start.with_timezone(&tz).hour() >= 12), "{:?}", c.state.offered);
@@ -206,7 +206,7 @@ fn gas_mentioned_while_giving_the_address_still_triggers_safety() {
 #[test]
 fn state_stays_small_and_round_trips() {
     let mut c = Call::new();
-    c.to_options();
+    c.reach_options();
     let json = serde_json::to_string(&c.state).expect("serialise");
     assert!(json.len() < 1024, "{} bytes: {json}", json.len());
     let back: ConversationState = serde_json::from_str(&json).expect("deserialise");
@@ -229,9 +229,8 @@ fn spanish_silence_and_voice_reprompt() {
 fn same_input_same_output() {
     let run = || {
         let mut c = Call::new();
-        c.to_options();
+        c.reach_options();
         c.say("the second one")
     };
     assert_eq!(run(), run());
-    let _ = Duration::zero();
 }
