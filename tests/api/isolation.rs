@@ -74,7 +74,7 @@ async fn cross_tenant_matrix(backend: Backend) {
 
     for path in [
         "/v1/crm/customers".to_string(),
-        format!("/v1/crm/customers?q=Alice"),
+        "/v1/crm/customers?q=Alice".to_string(),
         format!("/v1/crm/appointments?customer_id={cid}"),
         format!("/v1/crm/conversations?customer_id={cid}"),
         "/v1/crm/appointments".to_string(),
