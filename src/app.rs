@@ -7,6 +7,7 @@ use tokio::net::TcpListener;
 
 use crate::config::{Config, Environment};
 use crate::http::metrics::Metrics;
+use crate::sessions::{self, SessionStore};
 use crate::store::{self, Db};
 
 /// State shared by every request handler and call task. Cheap to clone.
@@ -15,6 +16,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
     pub metrics: Arc<Metrics>,
+    /// Conversation state between turns (memory, or Redis when `REDIS_URL` is set).
+    pub sessions: Arc<dyn SessionStore>,
 }
 
 impl AppState {
@@ -27,7 +30,8 @@ impl AppState {
         if !applied.is_empty() {
             tracing::info!(?applied, backend = db.backend(), "applied migrations");
         }
-        Ok(AppState { config: Arc::new(config), db, metrics: Arc::new(Metrics::new()) })
+        let sessions = sessions::from_config(config.redis_url.as_deref()).await?;
+        Ok(AppState { config: Arc::new(config), db, metrics: Arc::new(Metrics::new()), sessions })
     }
 }
 

@@ -17,5 +17,6 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod sessions;
 pub mod store;
 pub mod telemetry;
