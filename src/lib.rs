@@ -15,6 +15,7 @@ pub mod app;
 pub mod assistant;
 pub mod cli;
 pub mod config;
+pub mod conversation;
 pub mod domain;
 pub mod http;
 pub mod sessions;
