@@ -21,4 +21,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the OpenAPI document (JSON, or the Markdown API reference).
+    Openapi {
+        #[arg(long)]
+        markdown: bool,
+    },
 }

@@ -29,6 +29,7 @@ pub mod health;
 pub mod metrics;
 pub mod owner;
 pub mod page;
+pub mod reference;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 

@@ -57,6 +57,7 @@ pub struct ConversationWithMessages {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ConversationQuery {
     pub customer_id: Option<String>,
