@@ -238,6 +238,51 @@ impl Executor<'_> {
     }
 }
 
+impl Executor<'_> {
+    /// The caller hung up or the chat was abandoned: queue what the owner
+    /// should still hear about (a partial intake), close the conversation and
+    /// forget the dialog state. Safe to call for a thread that already ended.
+    pub async fn hang_up(
+        &self,
+        tenant: &str,
+        channel: Channel,
+        thread: &str,
+        caller_phone: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let Some(saved) = session::load(self.sessions, tenant, channel, thread).await? else {
+            return Ok(());
+        };
+        let loaded = context::load(self.db, tenant, caller_phone, saved.state.phone.as_deref(), now).await?;
+        let ctx = loaded.context(now, channel, caller_phone);
+        let actions = assistant::hang_up(&saved.state, &ctx);
+        let req = TurnRequest { tenant, channel, thread, caller_phone, input: Input::Silence, now };
+        let mut run = perform::Run::new(self, &req, &loaded, &saved.conversation_id, saved.state.phone.as_deref());
+        match run.all(&actions).await {
+            Ok(()) | Err(perform::Failed::SlotTaken) => {}
+            Err(perform::Failed::Store(e)) => return Err(e.into()),
+        }
+        let done = run.finish();
+        conversations::append(self.db, tenant, &saved.conversation_id, Speaker::System, "caller left", now).await?;
+        for line in &done.notes {
+            conversations::append(self.db, tenant, &saved.conversation_id, Speaker::System, line, now).await?;
+        }
+        let status = if saved.state.booked { "completed" } else { "abandoned" };
+        conversations::update_state(
+            self.db,
+            tenant,
+            &saved.conversation_id,
+            None,
+            done.customer_id.as_deref(),
+            status,
+            true,
+        )
+        .await?;
+        session::delete(self.sessions, tenant, channel, thread).await?;
+        Ok(())
+    }
+}
+
 fn caller_line(input: &Input) -> String {
     match input {
         Input::Text(t) => t.clone(),

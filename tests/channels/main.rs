@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod executor;
 mod fixture;
 mod scenarios;
 mod sms;

@@ -210,7 +210,10 @@ pub fn render(msg: &Msg, f: &Fmt) -> String {
             format!("{business}: you won't get any more texts from us. Reply START to resume.")
         }
         Msg::SmsStarted { business } => format!("{business}: texts are back on. Reply STOP to stop them."),
-        Msg::OwnerEmergency { phone, problem } => format!("EMERGENCY: caller {phone} reports: \"{problem}\""),
+        Msg::OwnerEmergency { phone, problem } => {
+            let who = if phone.is_empty() { "an unknown number" } else { phone.as_str() };
+            format!("EMERGENCY: caller {who} reports: \"{problem}\"")
+        }
         Msg::OwnerBooked { emergency, service, name, address, phone, when } => format!(
             "{}New booking: {service} for {name} ({phone}), {address}, {}.",
             if *emergency { "EMERGENCY. " } else { "" },

@@ -210,7 +210,10 @@ pub fn render(msg: &Msg, f: &Fmt) -> String {
         Msg::SmsStarted { business } => {
             format!("{business}: los mensajes están activados de nuevo. Responda STOP para detenerlos.")
         }
-        Msg::OwnerEmergency { phone, problem } => format!("EMERGENCIA: el cliente {phone} reporta: \"{problem}\""),
+        Msg::OwnerEmergency { phone, problem } => {
+            let who = if phone.is_empty() { "un número desconocido" } else { phone.as_str() };
+            format!("EMERGENCIA: el cliente {who} reporta: \"{problem}\"")
+        }
         Msg::OwnerBooked { emergency, service, name, address, phone, when } => format!(
             "{}Nueva cita: {service} para {name} ({phone}), {address}, {}.",
             if *emergency { "EMERGENCIA. " } else { "" },
