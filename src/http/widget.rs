@@ -10,7 +10,8 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use base64::Engine;
 use rand::RngCore;
@@ -33,10 +34,31 @@ pub const WIDGET_SECRET_HEADER: &str = "x-widget-secret";
 /// Longest chat message accepted.
 const MAX_MESSAGE_CHARS: usize = 2000;
 
+/// The widget runs on the tenant's own website, so its requests are
+/// cross-origin: answer the CORS preflight and allow any origin. That is safe
+/// because these endpoints use header credentials (never cookies) and the
+/// widget token is public by design; the per-session secret is the real key.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/v1/widget/sessions", post(create_session))
-        .route("/v1/widget/sessions/{id}/messages", post(post_message))
+        .route("/v1/widget/sessions", post(create_session).options(preflight))
+        .route("/v1/widget/sessions/{id}/messages", post(post_message).options(preflight))
+        .layer(axum::middleware::map_response(allow_any_origin))
+}
+
+async fn preflight() -> impl IntoResponse {
+    (
+        StatusCode::NO_CONTENT,
+        [
+            (header::ACCESS_CONTROL_ALLOW_METHODS, "POST, OPTIONS"),
+            (header::ACCESS_CONTROL_ALLOW_HEADERS, "content-type, x-widget-token, x-widget-secret"),
+            (header::ACCESS_CONTROL_MAX_AGE, "600"),
+        ],
+    )
+}
+
+async fn allow_any_origin(mut res: Response) -> Response {
+    res.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    res
 }
 
 #[derive(Debug, Serialize, ToSchema)]

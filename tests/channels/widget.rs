@@ -68,4 +68,25 @@ async fn chat_question_then_callback(backend: Backend) {
     assert_eq!((queued[0].phone.as_str(), queued[0].reason), ("+15125550142", CallbackReason::Handoff));
 }
 
-crate::on_both_backends!(the_session_id_is_not_a_credential, chat_question_then_callback);
+async fn cross_origin_widget(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let res = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/v1/widget/sessions"))
+        .header("origin", "https://acme-plumbing.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "x-widget-token")
+        .send()
+        .await
+        .expect("preflight");
+    assert_eq!(res.status(), 204);
+    let allowed = res.headers().get("access-control-allow-headers").and_then(|v| v.to_str().ok()).unwrap_or("");
+    assert!(allowed.contains("x-widget-token") && allowed.contains("x-widget-secret"), "{allowed}");
+    assert_eq!(res.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()), Some("*"));
+    let (status, _) = open(&app, Some("sbw_wrong")).await;
+    assert_eq!(status, 401);
+    let res = app.client.post(app.url("/v1/widget/sessions")).send().await.expect("post");
+    assert_eq!(res.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()), Some("*"), "errors too");
+}
+
+crate::on_both_backends!(the_session_id_is_not_a_credential, chat_question_then_callback, cross_origin_widget);
