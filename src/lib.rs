@@ -17,4 +17,5 @@
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod speech;
 pub mod telemetry;
