@@ -67,17 +67,9 @@ pub async fn transcribe(config: &Config, args: TranscribeArgs) -> anyhow::Result
     let pcm = resample::resample(&audio.samples, audio.sample_rate, WHISPER_RATE)?;
     let paths = ModelPaths::from_config(config);
     let load_started = Instant::now();
-    let engine = WhisperEngine::load(
-        &paths,
-        WhisperConfig {
-            model: config.stt_model,
-            ..WhisperConfig::default()
-        },
-    )?;
+    let engine = WhisperEngine::load(&paths, WhisperConfig { model: config.stt_model, ..WhisperConfig::default() })?;
     let load = load_started.elapsed();
-    let options = SttOptions {
-        initial_prompt: args.prompt,
-    };
+    let options = SttOptions { initial_prompt: args.prompt };
     let transcript = engine.transcribe(Utterance::Pcm16k(pcm), options).await?;
     if args.json {
         let out = serde_json::json!({
@@ -100,11 +92,7 @@ pub async fn say(config: &Config, args: SayArgs) -> anyhow::Result<()> {
     let load_started = Instant::now();
     let engine = PiperEngine::load(&paths, PiperConfig::default())?;
     let load = load_started.elapsed();
-    let format = if args.pcm16 {
-        AudioFormat::Pcm16
-    } else {
-        AudioFormat::MuLaw8k
-    };
+    let format = if args.pcm16 { AudioFormat::Pcm16 } else { AudioFormat::MuLaw8k };
 
     let started = Instant::now();
     let mut stream = engine.stream(&args.text, format).await?;
@@ -128,22 +116,12 @@ pub async fn say(config: &Config, args: SayArgs) -> anyhow::Result<()> {
     let (image, audio_secs) = if args.pcm16 {
         let rate = engine.sample_rate();
         let secs = pcm.len() as f64 / f64::from(rate);
-        (
-            wav::encode(
-                &Audio {
-                    sample_rate: rate,
-                    samples: codec::i16_to_f32(&pcm),
-                },
-                WavEncoding::Pcm16,
-            ),
-            secs,
-        )
+        (wav::encode(&Audio { sample_rate: rate, samples: codec::i16_to_f32(&pcm) }, WavEncoding::Pcm16), secs)
     } else {
         let secs = mulaw.len() as f64 / f64::from(codec::PHONE_RATE);
         (wav::encode_mulaw_bytes(codec::PHONE_RATE, &mulaw), secs)
     };
-    std::fs::write(&args.output, image)
-        .with_context(|| format!("writing {}", args.output.display()))?;
+    std::fs::write(&args.output, image).with_context(|| format!("writing {}", args.output.display()))?;
     let first_ms = first_audio.map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
     if args.json {
         let out = serde_json::json!({
@@ -170,12 +148,9 @@ pub async fn say(config: &Config, args: SayArgs) -> anyhow::Result<()> {
 /// STT_MODEL.
 pub async fn models(config: &Config, command: ModelsCommand) -> anyhow::Result<()> {
     let ModelsCommand::Fetch { all, check } = command;
-    let script = fetch_script()
-        .context("cannot find scripts/models/fetch.sh (run from the repository checkout)")?;
+    let script = fetch_script().context("cannot find scripts/models/fetch.sh (run from the repository checkout)")?;
     let mut process = Process::new(&script);
-    process
-        .env("MODELS_DIR", &config.models_dir)
-        .env("STT_MODEL", config.stt_model.name());
+    process.env("MODELS_DIR", &config.models_dir).env("STT_MODEL", config.stt_model.name());
     if all {
         process.arg("--all");
     }

@@ -43,11 +43,7 @@ const fn build_decode_table() -> [i16; 256] {
 
 /// Reference `linear2ulaw` on a 14-bit sample (`pcm16 >> 2`).
 const fn encode_14(sample: i32) -> u8 {
-    let (mut value, mask) = if sample < 0 {
-        (-sample, 0x7F)
-    } else {
-        (sample, 0xFF)
-    };
+    let (mut value, mask) = if sample < 0 { (-sample, 0x7F) } else { (sample, 0xFF) };
     if value > CLIP_14 {
         value = CLIP_14;
     }
@@ -102,18 +98,12 @@ pub fn decode(bytes: &[u8]) -> Vec<i16> {
 
 /// Decodes straight to `f32` in [-1, 1), the input format of Whisper.
 pub fn decode_f32(bytes: &[u8]) -> Vec<f32> {
-    bytes
-        .iter()
-        .map(|&b| f32::from(decode_sample(b)) / 32768.0)
-        .collect()
+    bytes.iter().map(|&b| f32::from(decode_sample(b)) / 32768.0).collect()
 }
 
 /// `f32` in [-1, 1] -> 16-bit, saturating (resamplers overshoot slightly).
 pub fn f32_to_i16(samples: &[f32]) -> Vec<i16> {
-    samples
-        .iter()
-        .map(|&s| (s * 32767.0).round().clamp(-32768.0, 32767.0) as i16)
-        .collect()
+    samples.iter().map(|&s| (s * 32767.0).round().clamp(-32768.0, 32767.0) as i16).collect()
 }
 
 pub fn i16_to_f32(samples: &[i16]) -> Vec<f32> {

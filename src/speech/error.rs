@@ -12,18 +12,10 @@ pub const FETCH_COMMAND: &str = "scripts/models/fetch.sh (or `switchboard models
 #[derive(Debug, thiserror::Error)]
 pub enum SpeechError {
     #[error("{what} not found at {path}; run {FETCH_COMMAND} (MODELS_DIR={models_dir})")]
-    ModelMissing {
-        what: &'static str,
-        path: PathBuf,
-        models_dir: PathBuf,
-    },
+    ModelMissing { what: &'static str, path: PathBuf, models_dir: PathBuf },
 
     #[error("could not load {what} from {path}: {reason}")]
-    ModelLoad {
-        what: &'static str,
-        path: PathBuf,
-        reason: String,
-    },
+    ModelLoad { what: &'static str, path: PathBuf, reason: String },
 
     #[error("espeak-ng is not available ({reason}); install it with `apt-get install espeak-ng`")]
     EspeakMissing { reason: String },
@@ -38,10 +30,7 @@ pub enum SpeechError {
     Synthesis(String),
 
     #[error("the {engine} queue is full ({capacity} waiting); try again shortly")]
-    Busy {
-        engine: &'static str,
-        capacity: usize,
-    },
+    Busy { engine: &'static str, capacity: usize },
 
     #[error("the {0} engine has shut down")]
     Closed(&'static str),
@@ -53,18 +42,12 @@ pub enum SpeechError {
     Resample(String),
 
     #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
 }
 
 impl SpeechError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        SpeechError::Io {
-            path: path.into(),
-            source,
-        }
+        SpeechError::Io { path: path.into(), source }
     }
 }
 

@@ -16,9 +16,7 @@ pub struct ModelPaths {
 
 impl ModelPaths {
     pub fn new(models_dir: impl Into<PathBuf>) -> Self {
-        Self {
-            models_dir: models_dir.into(),
-        }
+        Self { models_dir: models_dir.into() }
     }
 
     pub fn from_config(config: &Config) -> Self {
@@ -42,15 +40,11 @@ impl ModelPaths {
     }
 
     pub fn piper_voice_config(&self) -> PathBuf {
-        self.models_dir
-            .join("piper")
-            .join("en_US-joe-medium.onnx.json")
+        self.models_dir.join("piper").join("en_US-joe-medium.onnx.json")
     }
 
     pub fn onnxruntime(&self) -> PathBuf {
-        self.models_dir
-            .join("onnxruntime")
-            .join("libonnxruntime.so")
+        self.models_dir.join("onnxruntime").join("libonnxruntime.so")
     }
 
     /// Returns `path` (absolute when possible) if it is a file, else a
@@ -59,11 +53,7 @@ impl ModelPaths {
         if path.is_file() {
             Ok(std::fs::canonicalize(&path).unwrap_or(path))
         } else {
-            Err(SpeechError::ModelMissing {
-                what,
-                path,
-                models_dir: self.models_dir.clone(),
-            })
+            Err(SpeechError::ModelMissing { what, path, models_dir: self.models_dir.clone() })
         }
     }
 }
@@ -75,14 +65,8 @@ mod tests {
     #[test]
     fn missing_file_error_names_file_and_fetch_command() {
         let paths = ModelPaths::new("/nonexistent-models");
-        let err = paths
-            .require("Whisper model", paths.whisper(SttModel::TinyEn))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("/nonexistent-models/whisper/ggml-tiny.en.bin"),
-            "{err}"
-        );
+        let err = paths.require("Whisper model", paths.whisper(SttModel::TinyEn)).unwrap_err().to_string();
+        assert!(err.contains("/nonexistent-models/whisper/ggml-tiny.en.bin"), "{err}");
         assert!(err.contains("scripts/models/fetch.sh"), "{err}");
         assert!(err.contains("switchboard models fetch"), "{err}");
     }

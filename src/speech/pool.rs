@@ -54,8 +54,7 @@ impl<J: Send + 'static> Pool<J> {
                         // Only idle workers contend for the lock; the holder
                         // sleeps in blocking_recv until a job arrives.
                         let job = {
-                            let mut guard =
-                                rx.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                            let mut guard = rx.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                             guard.blocking_recv()
                         };
                         let Some(job) = job else { break };
@@ -71,17 +70,9 @@ impl<J: Send + 'static> Pool<J> {
                         }
                     }
                 })
-                .map_err(|e| {
-                    SpeechError::Transcription(format!("cannot start {engine} worker thread: {e}"))
-                })?;
+                .map_err(|e| SpeechError::Transcription(format!("cannot start {engine} worker thread: {e}")))?;
         }
-        Ok(Self {
-            engine,
-            tx,
-            gauges,
-            capacity,
-            workers: count,
-        })
+        Ok(Self { engine, tx, gauges, capacity, workers: count })
     }
 
     /// Queues a job, waiting for a free slot when the queue is full.
@@ -102,10 +93,9 @@ impl<J: Send + 'static> Pool<J> {
             Err(e) => {
                 self.gauges.waiting.fetch_sub(1, Ordering::SeqCst);
                 Err(match e {
-                    mpsc::error::TrySendError::Full(_) => SpeechError::Busy {
-                        engine: self.engine,
-                        capacity: self.capacity,
-                    },
+                    mpsc::error::TrySendError::Full(_) => {
+                        SpeechError::Busy { engine: self.engine, capacity: self.capacity }
+                    }
                     mpsc::error::TrySendError::Closed(_) => SpeechError::Closed(self.engine),
                 })
             }

@@ -25,15 +25,12 @@ pub fn output_len(len: usize, from: u32, to: u32) -> usize {
 /// Resamples a whole mono buffer from `from` Hz to `to` Hz.
 pub fn resample(input: &[f32], from: u32, to: u32) -> Result<Vec<f32>> {
     if from == 0 || to == 0 {
-        return Err(SpeechError::Resample(format!(
-            "invalid rates {from} -> {to}"
-        )));
+        return Err(SpeechError::Resample(format!("invalid rates {from} -> {to}")));
     }
     if from == to || input.is_empty() {
         return Ok(input.to_vec());
     }
-    let mut resampler =
-        FftFixedIn::<f32>::new(from as usize, to as usize, CHUNK, 1, 1).map_err(err)?;
+    let mut resampler = FftFixedIn::<f32>::new(from as usize, to as usize, CHUNK, 1, 1).map_err(err)?;
     let delay = resampler.output_delay();
     let wanted = output_len(input.len(), from, to);
     let mut out = Vec::with_capacity(wanted + delay + resampler.output_frames_max());
@@ -42,23 +39,18 @@ pub fn resample(input: &[f32], from: u32, to: u32) -> Result<Vec<f32>> {
     let mut pos = 0;
     while input.len() - pos >= resampler.input_frames_next() {
         let n = resampler.input_frames_next();
-        let (_, written) = resampler
-            .process_into_buffer(&[&input[pos..pos + n]], &mut buffer, None)
-            .map_err(err)?;
+        let (_, written) = resampler.process_into_buffer(&[&input[pos..pos + n]], &mut buffer, None).map_err(err)?;
         out.extend_from_slice(&buffer[0][..written]);
         pos += n;
     }
     if pos < input.len() {
-        let (_, written) = resampler
-            .process_partial_into_buffer(Some(&[&input[pos..]]), &mut buffer, None)
-            .map_err(err)?;
+        let (_, written) =
+            resampler.process_partial_into_buffer(Some(&[&input[pos..]]), &mut buffer, None).map_err(err)?;
         out.extend_from_slice(&buffer[0][..written]);
     }
     // Flush the delay line with silence until the tail has come out.
     while out.len() < wanted + delay {
-        let (_, written) = resampler
-            .process_partial_into_buffer::<&[f32], _>(None, &mut buffer, None)
-            .map_err(err)?;
+        let (_, written) = resampler.process_partial_into_buffer::<&[f32], _>(None, &mut buffer, None).map_err(err)?;
         if written == 0 {
             break;
         }
@@ -81,13 +73,10 @@ pub struct FrameResampler {
 impl FrameResampler {
     pub fn new(from: u32, to: u32) -> Result<Self> {
         if from % 50 != 0 || to % 50 != 0 {
-            return Err(SpeechError::Resample(format!(
-                "{from} -> {to} Hz: 20 ms is not a whole number of samples"
-            )));
+            return Err(SpeechError::Resample(format!("{from} -> {to} Hz: 20 ms is not a whole number of samples")));
         }
         let frame_in = (from / 50) as usize;
-        let inner =
-            FftFixedInOut::<f32>::new(from as usize, to as usize, frame_in, 1).map_err(err)?;
+        let inner = FftFixedInOut::<f32>::new(from as usize, to as usize, frame_in, 1).map_err(err)?;
         if inner.input_frames_next() != frame_in {
             return Err(SpeechError::Resample(format!(
                 "{from} -> {to} Hz: rubato wants {} input frames, not {frame_in}",
@@ -95,11 +84,7 @@ impl FrameResampler {
             )));
         }
         let out = vec![vec![0f32; inner.output_frames_max()]];
-        Ok(Self {
-            inner,
-            out,
-            frame_in,
-        })
+        Ok(Self { inner, out, frame_in })
     }
 
     /// Input samples per frame.
@@ -121,10 +106,7 @@ impl FrameResampler {
                 self.frame_in
             )));
         }
-        let (_, written) = self
-            .inner
-            .process_into_buffer(&[frame], &mut self.out, None)
-            .map_err(err)?;
+        let (_, written) = self.inner.process_into_buffer(&[frame], &mut self.out, None).map_err(err)?;
         Ok(&self.out[0][..written])
     }
 }
@@ -134,9 +116,7 @@ mod tests {
     use super::*;
 
     fn sine(freq: f32, rate: u32, len: usize) -> Vec<f32> {
-        (0..len)
-            .map(|i| 0.5 * (2.0 * std::f32::consts::PI * freq * i as f32 / rate as f32).sin())
-            .collect()
+        (0..len).map(|i| 0.5 * (2.0 * std::f32::consts::PI * freq * i as f32 / rate as f32).sin()).collect()
     }
 
     fn rms(x: &[f32]) -> f32 {
@@ -145,18 +125,9 @@ mod tests {
 
     #[test]
     fn lengths_are_exact() {
-        for (from, to, len) in [
-            (22050, 8000, 22050),
-            (8000, 16000, 4321),
-            (16000, 8000, 999),
-            (44100, 16000, 1),
-        ] {
+        for (from, to, len) in [(22050, 8000, 22050), (8000, 16000, 4321), (16000, 8000, 999), (44100, 16000, 1)] {
             let out = resample(&vec![0.1; len], from, to).unwrap();
-            assert_eq!(
-                out.len(),
-                output_len(len, from, to),
-                "{from}->{to} len {len}"
-            );
+            assert_eq!(out.len(), output_len(len, from, to), "{from}->{to} len {len}");
         }
     }
 
@@ -168,11 +139,7 @@ mod tests {
         // Ignore the edges where the filter rings.
         let mid = 400..7600;
         assert!((rms(&out[mid.clone()]) - rms(&expected[mid.clone()])).abs() < 0.01);
-        let max_err = out[mid.clone()]
-            .iter()
-            .zip(&expected[mid])
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f32::max);
+        let max_err = out[mid.clone()].iter().zip(&expected[mid]).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
         // A one-sample misalignment of a 440 Hz tone at 8 kHz would be ~0.17;
         // what remains is passband ripple and sub-sample phase.
         assert!(max_err < 0.05, "delay not compensated: max error {max_err}");

@@ -51,9 +51,7 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
 pub fn read(path: &Path) -> Result<Audio> {
     let bytes = std::fs::read(path).map_err(|e| SpeechError::io(path, e))?;
     parse(&bytes).map_err(|e| match e {
-        SpeechError::InvalidAudio(msg) => {
-            SpeechError::InvalidAudio(format!("{}: {msg}", path.display()))
-        }
+        SpeechError::InvalidAudio(msg) => SpeechError::InvalidAudio(format!("{}: {msg}", path.display())),
         other => other,
     })
 }
@@ -74,10 +72,7 @@ pub fn parse(bytes: &[u8]) -> Result<Audio> {
         let body_end = if id == b"data" && (size == 0 || body_start + size > bytes.len()) {
             bytes.len()
         } else {
-            body_start
-                .checked_add(size)
-                .filter(|&end| end <= bytes.len())
-                .ok_or_else(|| invalid("truncated chunk"))?
+            body_start.checked_add(size).filter(|&end| end <= bytes.len()).ok_or_else(|| invalid("truncated chunk"))?
         };
         let body = &bytes[body_start..body_end];
         match id {
@@ -102,14 +97,10 @@ pub fn parse(bytes: &[u8]) -> Result<Audio> {
         return Err(invalid("zero channels or sample rate"));
     }
     let interleaved: Vec<f32> = match (tag, bits) {
-        (FORMAT_PCM, 8) => data
-            .iter()
-            .map(|&b| (f32::from(b) - 128.0) / 128.0)
-            .collect(),
-        (FORMAT_PCM, 16) => data
-            .chunks_exact(2)
-            .map(|c| f32::from(i16::from_le_bytes([c[0], c[1]])) / 32768.0)
-            .collect(),
+        (FORMAT_PCM, 8) => data.iter().map(|&b| (f32::from(b) - 128.0) / 128.0).collect(),
+        (FORMAT_PCM, 16) => {
+            data.chunks_exact(2).map(|c| f32::from(i16::from_le_bytes([c[0], c[1]])) / 32768.0).collect()
+        }
         (FORMAT_PCM, 24) => data
             .chunks_exact(3)
             .map(|c| (i32::from_le_bytes([0, c[0], c[1], c[2]]) >> 8) as f32 / 8_388_608.0)
@@ -118,30 +109,19 @@ pub fn parse(bytes: &[u8]) -> Result<Audio> {
             .chunks_exact(4)
             .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f32 / 2_147_483_648.0)
             .collect(),
-        (FORMAT_FLOAT, 32) => data
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
+        (FORMAT_FLOAT, 32) => data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
         (FORMAT_MULAW, 8) => codec::decode_f32(data),
         _ => {
-            return Err(invalid(format!(
-                "unsupported WAV encoding (format tag {tag}, {bits} bits)"
-            )));
+            return Err(invalid(format!("unsupported WAV encoding (format tag {tag}, {bits} bits)")));
         }
     };
     let channels = usize::from(channels);
     let samples = if channels == 1 {
         interleaved
     } else {
-        interleaved
-            .chunks_exact(channels)
-            .map(|frame| frame.iter().sum::<f32>() / channels as f32)
-            .collect()
+        interleaved.chunks_exact(channels).map(|frame| frame.iter().sum::<f32>() / channels as f32).collect()
     };
-    Ok(Audio {
-        sample_rate,
-        samples,
-    })
+    Ok(Audio { sample_rate, samples })
 }
 
 /// Serialises mono audio as a WAV file image.
@@ -209,10 +189,7 @@ mod tests {
 
     #[test]
     fn pcm16_round_trip_is_exact_to_16_bits() {
-        let audio = Audio {
-            sample_rate: 16000,
-            samples: vec![0.0, 0.5, -0.5, 0.25, -1.0],
-        };
+        let audio = Audio { sample_rate: 16000, samples: vec![0.0, 0.5, -0.5, 0.25, -1.0] };
         let back = parse(&encode(&audio, WavEncoding::Pcm16)).unwrap();
         assert_eq!(back.sample_rate, 16000);
         for (a, b) in audio.samples.iter().zip(&back.samples) {
@@ -222,21 +199,13 @@ mod tests {
 
     #[test]
     fn mulaw_round_trip_keeps_rate_and_length() {
-        let audio = Audio {
-            sample_rate: 8000,
-            samples: (0..801).map(|i| (i as f32 / 50.0).sin() * 0.3).collect(),
-        };
+        let audio = Audio { sample_rate: 8000, samples: (0..801).map(|i| (i as f32 / 50.0).sin() * 0.3).collect() };
         let bytes = encode(&audio, WavEncoding::MuLaw);
         assert_eq!(bytes.len() % 2, 0, "RIFF chunks are word aligned");
         let back = parse(&bytes).unwrap();
         assert_eq!(back.sample_rate, 8000);
         assert_eq!(back.samples.len(), 801);
-        let max_err = audio
-            .samples
-            .iter()
-            .zip(&back.samples)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f32::max);
+        let max_err = audio.samples.iter().zip(&back.samples).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
         assert!(max_err < 0.02, "{max_err}");
     }
 
@@ -246,9 +215,6 @@ mod tests {
         image[22] = 2; // channels
         let audio = parse(&image).unwrap();
         assert_eq!(audio.samples, vec![0.25]);
-        assert!(matches!(
-            parse(b"not a wav file at all"),
-            Err(SpeechError::InvalidAudio(_))
-        ));
+        assert!(matches!(parse(b"not a wav file at all"), Err(SpeechError::InvalidAudio(_))));
     }
 }

@@ -63,11 +63,7 @@ pub struct Transcript {
 /// Turns utterances into text. Implementations must not block the async
 /// runtime: heavy work belongs on their own threads.
 pub trait SpeechToText: Send + Sync {
-    fn transcribe(
-        &self,
-        audio: Utterance,
-        options: SttOptions,
-    ) -> BoxFuture<'_, Result<Transcript>>;
+    fn transcribe(&self, audio: Utterance, options: SttOptions) -> BoxFuture<'_, Result<Transcript>>;
 
     /// Requests submitted but not yet started (a gauge for metrics).
     fn queue_depth(&self) -> usize;

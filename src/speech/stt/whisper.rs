@@ -15,9 +15,7 @@ use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
-use whisper_rs::{
-    FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
-};
+use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState};
 
 use super::{BoxFuture, SpeechToText, SttOptions, Transcript, Utterance, WHISPER_RATE};
 use crate::config::SttModel;
@@ -50,9 +48,7 @@ pub struct WhisperConfig {
 
 impl Default for WhisperConfig {
     fn default() -> Self {
-        let cores = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2);
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         Self {
             model: SttModel::TinyEn,
             workers: 1,
@@ -98,19 +94,11 @@ impl WhisperEngine {
                 path: path.clone(),
                 reason: e.to_string(),
             })?;
-            let mut worker = Worker {
-                _context: Arc::clone(&context),
-                state,
-                config: config.clone(),
-            };
+            let mut worker = Worker { _context: Arc::clone(&context), state, config: config.clone() };
             workers.push(move |job: Job| worker.run(job));
         }
         let pool = Pool::start("whisper", workers, config.queue_capacity)?;
-        Ok(Self {
-            pool,
-            load_time: started.elapsed(),
-            model: config.model,
-        })
+        Ok(Self { pool, load_time: started.elapsed(), model: config.model })
     }
 
     /// How long loading the model and creating the decoder states took.
@@ -137,11 +125,7 @@ impl WhisperEngine {
 
     /// Like [`SpeechToText::transcribe`] but fails at once with `Busy` instead
     /// of waiting when the queue is full (for callers that prefer shedding load).
-    pub async fn try_transcribe(
-        &self,
-        audio: Utterance,
-        options: SttOptions,
-    ) -> Result<Transcript> {
+    pub async fn try_transcribe(&self, audio: Utterance, options: SttOptions) -> Result<Transcript> {
         let (job, rx) = make_job(audio, options)?;
         self.pool.try_submit(job)?;
         rx.await.map_err(|_| SpeechError::Closed("whisper"))?
@@ -158,32 +142,17 @@ fn load_context(path: &Path) -> Result<WhisperContext> {
     })
 }
 
-fn make_job(
-    audio: Utterance,
-    options: SttOptions,
-) -> Result<(Job, oneshot::Receiver<Result<Transcript>>)> {
+fn make_job(audio: Utterance, options: SttOptions) -> Result<(Job, oneshot::Receiver<Result<Transcript>>)> {
     let pcm = audio.into_pcm16k()?;
     if pcm.is_empty() {
         return Err(SpeechError::InvalidAudio("empty utterance".into()));
     }
     let (reply, rx) = oneshot::channel();
-    Ok((
-        Job {
-            pcm,
-            options,
-            submitted: Instant::now(),
-            reply,
-        },
-        rx,
-    ))
+    Ok((Job { pcm, options, submitted: Instant::now(), reply }, rx))
 }
 
 impl SpeechToText for WhisperEngine {
-    fn transcribe(
-        &self,
-        audio: Utterance,
-        options: SttOptions,
-    ) -> BoxFuture<'_, Result<Transcript>> {
+    fn transcribe(&self, audio: Utterance, options: SttOptions) -> BoxFuture<'_, Result<Transcript>> {
         Box::pin(async move {
             // 8 kHz -> 16 kHz takes well under a millisecond: fine on the runtime.
             let (job, rx) = make_job(audio, options)?;
@@ -241,21 +210,13 @@ impl Worker {
         if self.config.trim_audio_ctx {
             params.set_audio_ctx(audio_ctx_for(pcm.len(), self.config.audio_ctx_margin) as i32);
         }
-        if let Some(prompt) = options
-            .initial_prompt
-            .as_deref()
-            .filter(|p| !p.trim().is_empty())
-        {
+        if let Some(prompt) = options.initial_prompt.as_deref().filter(|p| !p.trim().is_empty()) {
             params.set_initial_prompt(prompt);
         }
-        self.state
-            .full(params, &pcm)
-            .map_err(|e| SpeechError::Transcription(e.to_string()))?;
+        self.state.full(params, &pcm).map_err(|e| SpeechError::Transcription(e.to_string()))?;
         let mut text = String::new();
         for segment in self.state.as_iter() {
-            let piece = segment
-                .to_str_lossy()
-                .map_err(|e| SpeechError::Transcription(e.to_string()))?;
+            let piece = segment.to_str_lossy().map_err(|e| SpeechError::Transcription(e.to_string()))?;
             text.push_str(&piece);
         }
         Ok(text.trim().to_string())

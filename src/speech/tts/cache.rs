@@ -13,17 +13,12 @@ pub struct PromptCache {
 
 impl PromptCache {
     pub fn new(capacity: usize) -> Self {
-        Self {
-            entries: Mutex::new(HashMap::new()),
-            capacity: capacity.max(1),
-        }
+        Self { entries: Mutex::new(HashMap::new()), capacity: capacity.max(1) }
     }
 
     pub fn get(&self, voice_key: &str, text: &str) -> Option<Arc<[u8]>> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries
-            .get(&(voice_key.to_string(), normalize(text)))
-            .cloned()
+        entries.get(&(voice_key.to_string(), normalize(text))).cloned()
     }
 
     /// Stores audio; when full, an arbitrary old entry makes room (fixed
@@ -61,10 +56,7 @@ mod tests {
     fn keyed_by_voice_and_text_and_bounded() {
         let cache = PromptCache::new(2);
         cache.insert("acme/joe", "Hello  there", Arc::from(vec![1u8]));
-        assert_eq!(
-            cache.get("acme/joe", "Hello there").as_deref(),
-            Some(&[1u8][..])
-        );
+        assert_eq!(cache.get("acme/joe", "Hello there").as_deref(), Some(&[1u8][..]));
         assert!(cache.get("other/joe", "Hello there").is_none());
         cache.insert("acme/joe", "Bye", Arc::from(vec![2u8]));
         cache.insert("acme/joe", "One moment", Arc::from(vec![3u8]));

@@ -34,26 +34,15 @@ impl Process {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| SpeechError::EspeakMissing {
-                reason: format!("cannot run espeak-ng: {e}"),
-            })?;
+            .map_err(|e| SpeechError::EspeakMissing { reason: format!("cannot run espeak-ng: {e}") })?;
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-            return Err(SpeechError::Phonemizer(
-                "espeak-ng pipes unavailable".into(),
-            ));
+            return Err(SpeechError::Phonemizer("espeak-ng pipes unavailable".into()));
         };
-        let mut process = Process {
-            child,
-            stdin,
-            stdout: BufReader::new(stdout),
-            sentinel_ipa: String::new(),
-        };
+        let mut process = Process { child, stdin, stdout: BufReader::new(stdout), sentinel_ipa: String::new() };
         process.write_line(SENTINEL)?;
         let ipa = process.read_line()?;
         if ipa.is_empty() {
-            return Err(SpeechError::EspeakMissing {
-                reason: format!("espeak-ng gave no phonemes for voice {voice}"),
-            });
+            return Err(SpeechError::EspeakMissing { reason: format!("espeak-ng gave no phonemes for voice {voice}") });
         }
         process.sentinel_ipa = ipa;
         Ok(process)
@@ -113,10 +102,7 @@ impl Phonemizer {
     /// Starts espeak-ng now, so a missing binary fails at start-up.
     pub fn start(voice: &str) -> Result<Self> {
         let process = Process::start(voice)?;
-        Ok(Self {
-            voice: voice.to_string(),
-            process: Mutex::new(Some(process)),
-        })
+        Ok(Self { voice: voice.to_string(), process: Mutex::new(Some(process)) })
     }
 
     /// IPA phonemes for one clause (no punctuation handling here).
@@ -159,16 +145,9 @@ impl Phonemizer {
 /// One line of plain text: no newlines or control characters, and never the
 /// sentinel itself.
 fn sanitize(text: &str) -> String {
-    let flat: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let flat: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     let flat = flat.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.eq_ignore_ascii_case(SENTINEL) {
-        flat.replace("xyzzy", "xyzzie")
-    } else {
-        flat
-    }
+    if flat.eq_ignore_ascii_case(SENTINEL) { flat.replace("xyzzy", "xyzzie") } else { flat }
 }
 
 /// Splits text at spaces into pieces of at most `MAX_LINE` bytes.
@@ -178,10 +157,7 @@ fn chunks(text: &str) -> Vec<&str> {
     while rest.len() > MAX_LINE {
         let mut cut = rest[..MAX_LINE].rfind(' ').unwrap_or(0);
         if cut == 0 {
-            cut = (1..=MAX_LINE)
-                .rev()
-                .find(|&i| rest.is_char_boundary(i))
-                .unwrap_or(rest.len());
+            cut = (1..=MAX_LINE).rev().find(|&i| rest.is_char_boundary(i)).unwrap_or(rest.len());
         }
         out.push(rest[..cut].trim());
         rest = rest[cut..].trim_start();
@@ -201,11 +177,7 @@ mod tests {
         let text = "word ".repeat(200);
         let pieces = chunks(text.trim());
         assert!(pieces.len() >= 3);
-        assert!(
-            pieces
-                .iter()
-                .all(|p| p.len() <= MAX_LINE && !p.starts_with(' '))
-        );
+        assert!(pieces.iter().all(|p| p.len() <= MAX_LINE && !p.starts_with(' ')));
         assert_eq!(pieces.join(" "), text.trim());
     }
 
@@ -216,8 +188,7 @@ mod tests {
 
     #[test]
     fn espeak_phonemizes_in_step() {
-        let p = Phonemizer::start("en-us")
-            .expect("espeak-ng must be installed (apt-get install espeak-ng)");
+        let p = Phonemizer::start("en-us").expect("espeak-ng must be installed (apt-get install espeak-ng)");
         let hello = p.phonemize("hello world").unwrap();
         assert!(hello.contains("wˈɜːld"), "{hello}");
         // Input that yields several clause lines, and input that yields none.

@@ -41,10 +41,9 @@ impl ChunkAudio {
     pub fn duration(&self) -> Duration {
         match self {
             ChunkAudio::MuLaw8k(bytes) => Duration::from_secs_f64(bytes.len() as f64 / 8000.0),
-            ChunkAudio::Pcm16 {
-                sample_rate,
-                samples,
-            } => Duration::from_secs_f64(samples.len() as f64 / f64::from((*sample_rate).max(1))),
+            ChunkAudio::Pcm16 { sample_rate, samples } => {
+                Duration::from_secs_f64(samples.len() as f64 / f64::from((*sample_rate).max(1)))
+            }
         }
     }
 }
@@ -84,11 +83,7 @@ pub trait TextToSpeech: Send + Sync {
 }
 
 /// Collects a whole reply (for the CLI and tests).
-pub async fn synthesize_all(
-    tts: &dyn TextToSpeech,
-    text: &str,
-    format: AudioFormat,
-) -> Result<Vec<AudioChunk>> {
+pub async fn synthesize_all(tts: &dyn TextToSpeech, text: &str, format: AudioFormat) -> Result<Vec<AudioChunk>> {
     let mut stream = tts.stream(text, format).await?;
     let mut chunks = Vec::new();
     while let Some(chunk) = stream.recv().await {

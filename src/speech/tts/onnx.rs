@@ -24,11 +24,7 @@ static ENVIRONMENT: OnceLock<std::result::Result<Environment, String>> = OnceLoc
 pub fn environment(library: &Path) -> Result<&'static Environment> {
     let env = ENVIRONMENT.get_or_init(|| {
         let builder = ort::init_from(library).map_err(|e| e.to_string())?;
-        builder
-            .with_name("switchboard")
-            .with_telemetry(false)
-            .build()
-            .map_err(|e| e.to_string())
+        builder.with_name("switchboard").with_telemetry(false).build().map_err(|e| e.to_string())
     });
     env.as_ref().map_err(|reason| SpeechError::ModelLoad {
         what: "ONNX Runtime library",
@@ -38,11 +34,7 @@ pub fn environment(library: &Path) -> Result<&'static Environment> {
 }
 
 fn load_err(path: &Path, e: impl std::fmt::Display) -> SpeechError {
-    SpeechError::ModelLoad {
-        what: "Piper voice",
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    }
+    SpeechError::ModelLoad { what: "Piper voice", path: path.to_path_buf(), reason: e.to_string() }
 }
 
 /// One VITS inference session (`run` needs `&mut`, so one per worker).
@@ -75,11 +67,8 @@ impl VitsSession {
         let n = ids.len();
         let input = Tensor::from_array(([1usize, n], ids)).map_err(err)?;
         let lengths = Tensor::from_array(([1usize], vec![n as i64])).map_err(err)?;
-        let scales = Tensor::from_array((
-            [3usize],
-            vec![scales.noise_scale, scales.length_scale, scales.noise_w],
-        ))
-        .map_err(err)?;
+        let scales = Tensor::from_array(([3usize], vec![scales.noise_scale, scales.length_scale, scales.noise_w]))
+            .map_err(err)?;
         let outputs = self
             .session
             .run(ort::inputs!["input" => input, "input_lengths" => lengths, "scales" => scales])

@@ -40,9 +40,7 @@ pub struct PiperConfig {
 
 impl Default for PiperConfig {
     fn default() -> Self {
-        let cores = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2);
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         Self {
             workers: 1,
             threads_per_worker: cores.clamp(1, 4),
@@ -89,12 +87,7 @@ impl PiperEngine {
             workers.push(move |job: Job| worker.run(job));
         }
         let pool = Pool::start("piper", workers, config.queue_capacity)?;
-        Ok(Self {
-            pool,
-            cache: PromptCache::new(config.prompt_cache_capacity),
-            voice,
-            load_time: started.elapsed(),
-        })
+        Ok(Self { pool, cache: PromptCache::new(config.prompt_cache_capacity), voice, load_time: started.elapsed() })
     }
 
     /// How long loading the voice and sessions took.
@@ -122,13 +115,7 @@ impl PiperEngine {
         if sentences.is_empty() {
             return Ok(rx); // nothing to say: the stream is simply empty
         }
-        self.pool
-            .submit(Job {
-                sentences,
-                format,
-                tx,
-            })
-            .await?;
+        self.pool.submit(Job { sentences, format, tx }).await?;
         Ok(rx)
     }
 }
@@ -179,15 +166,13 @@ impl Worker {
             }
             let started = Instant::now();
             let last = index + 1 == count;
-            let result = self
-                .sentence(&sentence, job.format, last)
-                .map(|audio| AudioChunk {
-                    index,
-                    sentence,
-                    audio,
-                    last,
-                    synthesis: started.elapsed(),
-                });
+            let result = self.sentence(&sentence, job.format, last).map(|audio| AudioChunk {
+                index,
+                sentence,
+                audio,
+                last,
+                synthesis: started.elapsed(),
+            });
             let failed = result.is_err();
             if job.tx.blocking_send(result).is_err() || failed {
                 return;
@@ -204,11 +189,7 @@ impl Worker {
         let phonemes = VoiceConfig::sentence_phonemes(&clauses);
         let (ids, unknown) = self.voice.ids(&phonemes);
         if unknown > 0 {
-            tracing::debug!(
-                unknown,
-                sentence,
-                "phonemes missing from the voice's map were skipped"
-            );
+            tracing::debug!(unknown, sentence, "phonemes missing from the voice's map were skipped");
         }
         let mut audio = self.session.synthesize(ids, self.voice.inference)?;
         normalize_peak(&mut audio, 0.9);
@@ -217,10 +198,7 @@ impl Worker {
             audio.resize(audio.len() + (rate * self.silence_ms / 1000) as usize, 0.0);
         }
         Ok(match format {
-            AudioFormat::Pcm16 => ChunkAudio::Pcm16 {
-                sample_rate: rate,
-                samples: codec::f32_to_i16(&audio),
-            },
+            AudioFormat::Pcm16 => ChunkAudio::Pcm16 { sample_rate: rate, samples: codec::f32_to_i16(&audio) },
             AudioFormat::MuLaw8k => {
                 let phone = resample::resample(&audio, rate, codec::PHONE_RATE)?;
                 ChunkAudio::MuLaw8k(codec::encode(&codec::f32_to_i16(&phone)))
@@ -257,9 +235,7 @@ mod tests {
 
     #[test]
     fn missing_models_are_a_typed_error() {
-        let err = PiperEngine::load(&ModelPaths::new("/nonexistent"), PiperConfig::default())
-            .err()
-            .unwrap();
+        let err = PiperEngine::load(&ModelPaths::new("/nonexistent"), PiperConfig::default()).err().unwrap();
         assert!(matches!(err, SpeechError::ModelMissing { .. }), "{err}");
     }
 }

@@ -11,10 +11,8 @@ pub struct Clause {
 }
 
 /// Words ending in '.' that do not end a sentence.
-const ABBREVIATIONS: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "st", "jr", "sr", "ave", "blvd", "rd", "no", "vs", "etc", "approx",
-    "apt", "ste", "mt",
-];
+const ABBREVIATIONS: &[&str] =
+    &["mr", "mrs", "ms", "dr", "st", "jr", "sr", "ave", "blvd", "rd", "no", "vs", "etc", "approx", "apt", "ste", "mt"];
 
 fn is_terminator(c: char) -> bool {
     matches!(c, '.' | '?' | '!')
@@ -26,15 +24,12 @@ fn is_clause_mark(c: char) -> bool {
 
 /// Does the '.' ending `word` belong to an abbreviation ("Dr.", "a.m.")?
 fn is_abbreviation(word: &str) -> bool {
-    let stem = word
-        .trim_end_matches('.')
-        .trim_start_matches(|c: char| !c.is_alphanumeric());
+    let stem = word.trim_end_matches('.').trim_start_matches(|c: char| !c.is_alphanumeric());
     if stem.contains('.') {
         return true; // a.m., p.m., e.g., U.S.
     }
     let lower = stem.to_ascii_lowercase();
-    ABBREVIATIONS.contains(&lower.as_str())
-        || (stem.len() == 1 && stem.chars().all(|c| c.is_ascii_uppercase()))
+    ABBREVIATIONS.contains(&lower.as_str()) || (stem.len() == 1 && stem.chars().all(|c| c.is_ascii_uppercase()))
 }
 
 /// Splits text into sentences, keeping each sentence's terminator.
@@ -90,12 +85,8 @@ pub fn clauses(sentence: &str) -> Vec<Clause> {
     // The sentence's own terminator (last of a run like "?!" decides intonation).
     let body = current.trim_end();
     let trimmed = body.trim_end_matches(is_terminator);
-    let mark = body[trimmed.len()..]
-        .chars()
-        .find(|&c| c == '?')
-        .or_else(|| body[trimmed.len()..].chars().last());
-    let keep_dot =
-        mark == Some('.') && is_abbreviation(body.split_whitespace().last().unwrap_or(""));
+    let mark = body[trimmed.len()..].chars().find(|&c| c == '?').or_else(|| body[trimmed.len()..].chars().last());
+    let keep_dot = mark == Some('.') && is_abbreviation(body.split_whitespace().last().unwrap_or(""));
     if keep_dot {
         push_clause(&mut out, body, Some('.'));
     } else {
@@ -120,21 +111,12 @@ mod tests {
     #[test]
     fn splits_sentences_but_not_abbreviations_or_numbers() {
         assert_eq!(
-            sentences(
-                "Thanks for calling Acme Plumbing. How can I help?  We open at 8 a.m. tomorrow!"
-            ),
-            vec![
-                "Thanks for calling Acme Plumbing.",
-                "How can I help?",
-                "We open at 8 a.m. tomorrow!"
-            ]
+            sentences("Thanks for calling Acme Plumbing. How can I help?  We open at 8 a.m. tomorrow!"),
+            vec!["Thanks for calling Acme Plumbing.", "How can I help?", "We open at 8 a.m. tomorrow!"]
         );
         assert_eq!(
             sentences("Dr. Smith lives at 12 Oak St. in unit 3.5 miles away... Right?!"),
-            vec![
-                "Dr. Smith lives at 12 Oak St. in unit 3.5 miles away...",
-                "Right?!"
-            ]
+            vec!["Dr. Smith lives at 12 Oak St. in unit 3.5 miles away...", "Right?!"]
         );
         assert_eq!(sentences("no terminator"), vec!["no terminator"]);
         assert!(sentences("  ... ").is_empty());
@@ -154,13 +136,7 @@ mod tests {
             ]
         );
         let c = clauses("That is $1,200 total");
-        assert_eq!(
-            c,
-            vec![Clause {
-                text: "That is $1,200 total".into(),
-                mark: None
-            }]
-        );
+        assert_eq!(c, vec![Clause { text: "That is $1,200 total".into(), mark: None }]);
         let c = clauses("Really?!");
         assert_eq!(c[0].mark, Some('?'));
         let c = clauses("See you at 9 a.m.");

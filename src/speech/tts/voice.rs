@@ -41,12 +41,11 @@ const EOS: &str = "$";
 impl VoiceConfig {
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| SpeechError::io(path, e))?;
-        let config: VoiceConfig =
-            serde_json::from_str(&text).map_err(|e| SpeechError::ModelLoad {
-                what: "Piper voice config",
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            })?;
+        let config: VoiceConfig = serde_json::from_str(&text).map_err(|e| SpeechError::ModelLoad {
+            what: "Piper voice config",
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
         for symbol in [PAD, BOS, EOS] {
             if !config.phoneme_id_map.contains_key(symbol) {
                 return Err(SpeechError::ModelLoad {
@@ -122,20 +121,8 @@ mod tests {
     #[test]
     fn clause_marks_are_put_back() {
         let clauses = vec![
-            (
-                Clause {
-                    text: "hi".into(),
-                    mark: Some(','),
-                },
-                "hˈaɪ".to_string(),
-            ),
-            (
-                Clause {
-                    text: "ok".into(),
-                    mark: Some('?'),
-                },
-                "ˌoʊkˈeɪ".to_string(),
-            ),
+            (Clause { text: "hi".into(), mark: Some(',') }, "hˈaɪ".to_string()),
+            (Clause { text: "ok".into(), mark: Some('?') }, "ˌoʊkˈeɪ".to_string()),
         ];
         assert_eq!(VoiceConfig::sentence_phonemes(&clauses), "hˈaɪ, ˌoʊkˈeɪ?");
     }
