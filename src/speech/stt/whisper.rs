@@ -48,11 +48,14 @@ pub struct WhisperConfig {
 
 impl Default for WhisperConfig {
     fn default() -> Self {
+        // One thread per decoder: ggml's worker threads busy-wait at barriers,
+        // so on a small shared box a preempted second thread made decoding up
+        // to 10x slower (docs/benchmarks.md). Parallelism comes from workers.
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         Self {
             model: SttModel::TinyEn,
-            workers: 1,
-            threads_per_worker: cores.clamp(1, 4),
+            workers: cores.clamp(1, 4),
+            threads_per_worker: 1,
             queue_capacity: 16,
             trim_audio_ctx: true,
             audio_ctx_margin: 64,
