@@ -1,6 +1,7 @@
 //! Speech-to-text: the [`SpeechToText`] trait the call pipeline talks to, and
 //! its Whisper implementation.
 
+mod repetition;
 mod whisper;
 
 use std::future::Future;

@@ -44,6 +44,12 @@ pub struct WhisperConfig {
     pub trim_audio_ctx: bool,
     pub audio_ctx_margin: usize,
     pub suppress_non_speech: bool,
+    /// Decode with timestamp tokens (slower, but they help the decoder end).
+    pub timestamps: bool,
+    /// Retry at higher temperature when the output looks degenerate.
+    pub temperature_fallback: bool,
+    /// Cap tokens and strip repetition loops (see `repetition.rs`).
+    pub repetition_guard: bool,
 }
 
 impl Default for WhisperConfig {
@@ -60,6 +66,9 @@ impl Default for WhisperConfig {
             trim_audio_ctx: true,
             audio_ctx_margin: 64,
             suppress_non_speech: true,
+            timestamps: true,
+            temperature_fallback: false,
+            repetition_guard: true,
         }
     }
 }
@@ -201,7 +210,7 @@ impl Worker {
         params.set_translate(false);
         params.set_no_context(true);
         params.set_single_segment(true);
-        params.set_no_timestamps(true);
+        params.set_no_timestamps(!self.config.timestamps);
         params.set_print_special(false);
         params.set_print_progress(false);
         params.set_print_realtime(false);
@@ -209,9 +218,14 @@ impl Worker {
         params.set_suppress_blank(true);
         params.set_suppress_nst(self.config.suppress_non_speech);
         params.set_temperature(0.0);
-        params.set_temperature_inc(0.0);
+        if !self.config.temperature_fallback {
+            params.set_temperature_inc(0.0);
+        }
         if self.config.trim_audio_ctx {
             params.set_audio_ctx(audio_ctx_for(pcm.len(), self.config.audio_ctx_margin) as i32);
+        }
+        if self.config.repetition_guard {
+            params.set_max_tokens(max_tokens_for(pcm.len()));
         }
         if let Some(prompt) = options.initial_prompt.as_deref().filter(|p| !p.trim().is_empty()) {
             params.set_initial_prompt(prompt);
@@ -222,8 +236,15 @@ impl Worker {
             let piece = segment.to_str_lossy().map_err(|e| SpeechError::Transcription(e.to_string()))?;
             text.push_str(&piece);
         }
-        Ok(text.trim().to_string())
+        let text = text.trim();
+        Ok(if self.config.repetition_guard { super::repetition::strip_repetitions(text) } else { text.to_string() })
     }
+}
+
+/// Token budget: ~8 per second of audio (speech runs at 3-5) plus slack for
+/// timestamps, so a repetition loop cannot run on for seconds.
+pub(crate) fn max_tokens_for(samples: usize) -> i32 {
+    (samples * 8 / WHISPER_RATE as usize + 16) as i32
 }
 
 /// Encoder frames covering `samples` at 16 kHz, plus a safety margin.
