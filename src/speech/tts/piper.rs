@@ -78,8 +78,12 @@ impl PiperEngine {
         let environment = onnx::environment(&library)?;
         let mut workers = Vec::with_capacity(config.workers.max(1));
         for _ in 0..config.workers.max(1) {
+            let mut session = VitsSession::load(environment, &model, config.threads_per_worker)?;
+            // ONNX Runtime sizes its buffers on the first run; pay that at
+            // start-up, not on the first caller's greeting.
+            session.synthesize(voice.ids("wˈɔːɹm ˈʌp.").0, voice.inference)?;
             let mut worker = Worker {
-                session: VitsSession::load(environment, &model, config.threads_per_worker)?,
+                session,
                 phonemizer: Arc::clone(&phonemizer),
                 voice: Arc::clone(&voice),
                 silence_ms: config.sentence_silence_ms,
