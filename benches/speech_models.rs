@@ -66,21 +66,44 @@ fn stt(c: &mut Criterion) {
     }
     let mut group = c.benchmark_group("stt_latency");
     group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
-    for model in models {
-        for trim in [true, false] {
-            let config = WhisperConfig { model, trim_audio_ctx: trim, workers: 1, ..WhisperConfig::default() };
-            let engine = WhisperEngine::load(&paths, config).unwrap();
-            for (secs, clip) in &clips {
-                let window = if trim { "trimmed" } else { "full30s" };
-                let id = BenchmarkId::new(format!("{}_{window}", model.name()), format!("{secs}s"));
-                group.bench_with_input(id, clip, |b, clip| {
-                    b.iter(|| {
-                        rt.block_on(engine.transcribe(Utterance::MuLaw8k(clip.clone()), SttOptions::default()))
-                            .unwrap()
-                    })
-                });
-            }
+    let mut run = |label: String, config: WhisperConfig, lengths: &[u32]| {
+        let engine = WhisperEngine::load(&paths, config).unwrap();
+        for (secs, clip) in clips.iter().filter(|(s, _)| lengths.contains(s)) {
+            group.bench_with_input(BenchmarkId::new(label.clone(), format!("{secs}s")), clip, |b, clip| {
+                b.iter(|| {
+                    rt.block_on(engine.transcribe(Utterance::MuLaw8k(clip.clone()), SttOptions::default())).unwrap()
+                })
+            });
         }
+    };
+    for model in models {
+        let config = WhisperConfig { model, workers: 1, ..WhisperConfig::default() };
+        run(format!("{}_trimmed", model.name()), config.clone(), &[1, 3, 6]);
+        // The full 30 s window costs seconds per call: one length is enough to show it.
+        if model == SttModel::TinyEn {
+            run(
+                format!("{}_trimmed_2threads", model.name()),
+                WhisperConfig { threads_per_worker: 2, ..config.clone() },
+                &[3],
+            );
+            run(format!("{}_full30s", model.name()), WhisperConfig { trim_audio_ctx: false, ..config }, &[3]);
+        }
+    }
+    group.finish();
+
+    // Four callers finishing an utterance at the same moment.
+    let mut group = c.benchmark_group("stt_concurrent");
+    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
+    let clip = clips.iter().find(|(s, _)| *s == 3).map(|(_, c)| c.clone()).unwrap();
+    for workers in [1, 2] {
+        let engine = WhisperEngine::load(&paths, WhisperConfig { workers, ..WhisperConfig::default() }).unwrap();
+        group.bench_function(BenchmarkId::new("4x3s_tiny.en", format!("{workers}_workers")), |b| {
+            b.iter(|| {
+                rt.block_on(futures_util::future::join_all(
+                    (0..4).map(|_| engine.transcribe(Utterance::MuLaw8k(clip.clone()), SttOptions::default())),
+                ))
+            })
+        });
     }
     group.finish();
 }
@@ -112,22 +135,42 @@ fn tts(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("whole_reply", name), |b| {
             b.iter(|| rt.block_on(synthesize_all(&engine, text, AudioFormat::MuLaw8k)).unwrap())
         });
-        // Real-time factor, printed (criterion reports times only).
+        // Real-time factor and CPU cost, printed (criterion reports wall times only).
+        let cpu_before = process_cpu_time();
         let started = Instant::now();
         let chunks = rt.block_on(synthesize_all(&engine, text, AudioFormat::MuLaw8k)).unwrap();
         let elapsed = started.elapsed();
+        let cpu = process_cpu_time().saturating_sub(cpu_before);
         let audio: Duration = chunks.iter().map(|c| c.audio.duration()).sum();
         eprintln!(
-            "tts {name}: {:.2} s of audio in {:.0} ms, RTF {:.3}",
+            "tts {name}: {:.2} s of audio in {:.0} ms wall, {:.0} ms CPU; RTF {:.3} (wall), {:.3} (CPU)",
             audio.as_secs_f64(),
             elapsed.as_secs_f64() * 1000.0,
-            elapsed.as_secs_f64() / audio.as_secs_f64()
+            cpu.as_secs_f64() * 1000.0,
+            elapsed.as_secs_f64() / audio.as_secs_f64(),
+            cpu.as_secs_f64() / audio.as_secs_f64()
         );
     }
+    let one_thread =
+        PiperEngine::load(&paths, PiperConfig { threads_per_worker: 1, ..PiperConfig::default() }).unwrap();
+    group.bench_function(BenchmarkId::new("first_audio_1thread", "1_sentence"), |b| {
+        b.iter(|| rt.block_on(synthesize_all(&one_thread, ONE_SENTENCE, AudioFormat::MuLaw8k)).unwrap())
+    });
     group.bench_function("cached_prompt", |b| {
         b.iter(|| rt.block_on(engine.prompt("acme/joe", "One moment please.")).unwrap())
     });
     group.finish();
+}
+
+/// User + system CPU time of this process (/proc/self/stat, 100 Hz ticks).
+fn process_cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit(')').next().unwrap_or("");
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Fields 14 and 15 of stat (utime, stime) are 11 and 12 after the name.
+    let tick = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = tick(11) + tick(12);
+    Duration::from_millis(ticks * 10)
 }
 
 fn load(c: &mut Criterion) {

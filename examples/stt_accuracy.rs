@@ -58,9 +58,10 @@ async fn main() -> Result<(), SpeechError> {
 
     let base = WhisperConfig { workers: 1, ..WhisperConfig::default() };
     let mut configs: Vec<(String, WhisperConfig, bool)> = vec![
-        ("tiny.en default (trim+64, ts, guard)".into(), base.clone(), false),
+        ("tiny.en default (trim+32, ts, guard)".into(), base.clone(), false),
         ("tiny.en default + tenant prompt".into(), base.clone(), true),
-        ("tiny.en trim+32".into(), WhisperConfig { audio_ctx_margin: 32, ..base.clone() }, false),
+        ("tiny.en flash attention".into(), WhisperConfig { flash_attention: true, ..base.clone() }, false),
+        ("tiny.en trim+64".into(), WhisperConfig { audio_ctx_margin: 64, ..base.clone() }, false),
         ("tiny.en trim+128".into(), WhisperConfig { audio_ctx_margin: 128, ..base.clone() }, false),
         ("tiny.en no timestamps".into(), WhisperConfig { timestamps: false, ..base.clone() }, false),
         ("tiny.en no repetition guard".into(), WhisperConfig { repetition_guard: false, ..base.clone() }, false),
@@ -73,13 +74,14 @@ async fn main() -> Result<(), SpeechError> {
         configs.push(("base full 30 s window".into(), WhisperConfig { trim_audio_ctx: false, ..b }, false));
     }
 
-    println!("| settings | mean word accuracy | exact | decode p50 | decode max |");
-    println!("|---|---|---|---|---|");
+    println!("| settings | mean word accuracy | exact | decode wall p50 | wall max | decoder CPU p50 |");
+    println!("|---|---|---|---|---|---|");
     for (name, config, prompt) in configs {
         let engine = WhisperEngine::load(&paths, config)?;
         let options = SttOptions { initial_prompt: prompt.then(|| TENANT_PROMPT.to_string()) };
         let mut scores = Vec::new();
         let mut times: Vec<Duration> = Vec::new();
+        let mut cpu: Vec<Duration> = Vec::new();
         for (sentence, audio) in sentences.iter().zip(&phone) {
             let t = engine.transcribe(Utterance::MuLaw8k(audio.clone()), options.clone()).await?;
             let score = accuracy(sentence, &t.text);
@@ -88,15 +90,18 @@ async fn main() -> Result<(), SpeechError> {
             }
             scores.push(score);
             times.push(t.decode);
+            cpu.push(t.cpu);
         }
         times.sort();
+        cpu.sort();
         let mean = scores.iter().sum::<f64>() / scores.len() as f64;
         let exact = scores.iter().filter(|s| **s >= 1.0).count();
         println!(
-            "| {name} | {mean:.3} | {exact}/{} | {:.0} ms | {:.0} ms |",
+            "| {name} | {mean:.3} | {exact}/{} | {:.0} ms | {:.0} ms | {:.0} ms |",
             scores.len(),
             times[times.len() / 2].as_secs_f64() * 1000.0,
-            times[times.len() - 1].as_secs_f64() * 1000.0
+            times[times.len() - 1].as_secs_f64() * 1000.0,
+            cpu[cpu.len() / 2].as_secs_f64() * 1000.0
         );
     }
     Ok(())

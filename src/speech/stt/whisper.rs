@@ -50,6 +50,8 @@ pub struct WhisperConfig {
     pub temperature_fallback: bool,
     /// Cap tokens and strip repetition loops (see `repetition.rs`).
     pub repetition_guard: bool,
+    /// whisper.cpp's flash-attention kernels (CPU too).
+    pub flash_attention: bool,
 }
 
 impl Default for WhisperConfig {
@@ -64,11 +66,12 @@ impl Default for WhisperConfig {
             threads_per_worker: 1,
             queue_capacity: 16,
             trim_audio_ctx: true,
-            audio_ctx_margin: 64,
+            audio_ctx_margin: 32,
             suppress_non_speech: true,
             timestamps: true,
             temperature_fallback: false,
             repetition_guard: true,
+            flash_attention: false,
         }
     }
 }
@@ -97,7 +100,7 @@ impl WhisperEngine {
         let path = paths.require("Whisper model", paths.whisper(config.model))?;
         SILENCE_WHISPER_LOGS.call_once(whisper_rs::install_logging_hooks);
         let started = Instant::now();
-        let context = load_context(&path)?;
+        let context = load_context(&path, config.flash_attention)?;
         let context = Arc::new(context);
         let mut workers = Vec::with_capacity(config.workers.max(1));
         for _ in 0..config.workers.max(1) {
@@ -144,9 +147,10 @@ impl WhisperEngine {
     }
 }
 
-fn load_context(path: &Path) -> Result<WhisperContext> {
+fn load_context(path: &Path, flash_attention: bool) -> Result<WhisperContext> {
     let mut params = WhisperContextParameters::default();
     params.use_gpu(false);
+    params.flash_attn(flash_attention);
     WhisperContext::new_with_params(path, params).map_err(|e| SpeechError::ModelLoad {
         what: "Whisper model",
         path: path.to_path_buf(),
@@ -188,6 +192,7 @@ struct Worker {
 impl Worker {
     fn run(&mut self, job: Job) {
         let started = Instant::now();
+        let cpu_before = thread_cpu_time();
         let queued = started - job.submitted;
         let audio = Duration::from_secs_f64(job.pcm.len() as f64 / f64::from(WHISPER_RATE));
         let result = self.decode(job.pcm, &job.options).map(|text| Transcript {
@@ -195,6 +200,7 @@ impl Worker {
             audio,
             queued,
             decode: started.elapsed(),
+            cpu: thread_cpu_time().saturating_sub(cpu_before),
         });
         // The caller may have hung up; nothing to do then.
         let _ = job.reply.send(result);
@@ -239,6 +245,16 @@ impl Worker {
         let text = text.trim();
         Ok(if self.config.repetition_guard { super::repetition::strip_repetitions(text) } else { text.to_string() })
     }
+}
+
+/// CPU time of the calling thread (first field of /proc/thread-self/schedstat,
+/// in nanoseconds); zero where unavailable.
+fn thread_cpu_time() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|ns| ns.parse::<u64>().ok()))
+        .map(Duration::from_nanos)
+        .unwrap_or_default()
 }
 
 /// Token budget: ~8 per second of audio (speech runs at 3-5) plus slack for
