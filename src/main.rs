@@ -26,6 +26,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Openapi { markdown } => print_openapi(markdown),
+        Command::Transcribe(args) => switchboard::speech::cli::transcribe(&config, args).await,
+        Command::Say(args) => switchboard::speech::cli::say(&config, args).await,
+        Command::Models(command) => switchboard::speech::cli::models(&config, command).await,
         Command::SeedDemo { json } => {
             let state = switchboard::app::AppState::build(config).await?;
             let demo = switchboard::store::seed::seed_demo(&state.db).await?;

@@ -33,14 +33,14 @@ pub fn markdown() -> String {
                 if op["tags"][0].as_str() != Some(name) {
                     continue;
                 }
-                operation(&mut out, &spec, path, method, op);
+                operation(&mut out, path, method, op);
             }
         }
     }
     out
 }
 
-fn operation(out: &mut String, spec: &Value, path: &str, method: &str, op: &Value) {
+fn operation(out: &mut String, path: &str, method: &str, op: &Value) {
     let _ = writeln!(out, "### `{} {path}`\n", method.to_uppercase());
     if let Some(summary) = op["summary"].as_str() {
         let _ = writeln!(out, "{summary}");
@@ -62,20 +62,20 @@ fn operation(out: &mut String, spec: &Value, path: &str, method: &str, op: &Valu
                 p["name"].as_str().unwrap_or(""),
                 if p["required"].as_bool() == Some(true) { " (required)" } else { "" },
                 p["in"].as_str().unwrap_or(""),
-                type_name(spec, &p["schema"]),
+                type_name(&p["schema"]),
                 p["description"].as_str().unwrap_or("").replace('\n', " ")
             );
         }
         let _ = writeln!(out);
     }
     if let Some(schema) = op["requestBody"]["content"]["application/json"]["schema"].as_object() {
-        let _ = writeln!(out, "Request body: {}\n", type_name(spec, &Value::Object(schema.clone())));
+        let _ = writeln!(out, "Request body: {}\n", type_name(&Value::Object(schema.clone())));
     }
     if let Some(responses) = op["responses"].as_object() {
         let _ = writeln!(out, "| status | body |\n|---|---|");
         for (status, r) in responses {
             let body = r["content"]["application/json"]["schema"].clone();
-            let shown = if body.is_null() { "-".to_string() } else { type_name(spec, &body) };
+            let shown = if body.is_null() { "-".to_string() } else { type_name(&body) };
             let _ = writeln!(out, "| {status} | {shown} |");
         }
         let _ = writeln!(out);
@@ -83,7 +83,7 @@ fn operation(out: &mut String, spec: &Value, path: &str, method: &str, op: &Valu
 }
 
 /// A short type description: `Customer`, `array of Customer`, `string (date-time)`.
-fn type_name(spec: &Value, schema: &Value) -> String {
+fn type_name(schema: &Value) -> String {
     if let Some(r) = schema["$ref"].as_str() {
         let name = r.rsplit('/').next().unwrap_or(r);
         return format!("`{name}`");
@@ -91,7 +91,7 @@ fn type_name(spec: &Value, schema: &Value) -> String {
     for key in ["oneOf", "anyOf", "allOf"] {
         if let Some(parts) = schema[key].as_array() {
             let names: Vec<String> =
-                parts.iter().filter(|p| p["type"].as_str() != Some("null")).map(|p| type_name(spec, p)).collect();
+                parts.iter().filter(|p| p["type"].as_str() != Some("null")).map(type_name).collect();
             return names.join(" or ");
         }
     }
@@ -101,7 +101,7 @@ fn type_name(spec: &Value, schema: &Value) -> String {
         _ => "object".to_string(),
     };
     match (ty.as_str(), schema["format"].as_str()) {
-        ("array", _) => format!("array of {}", type_name(spec, &schema["items"])),
+        ("array", _) => format!("array of {}", type_name(&schema["items"])),
         (t, Some(f)) => format!("{t} ({f})"),
         (t, None) => t.to_string(),
     }
