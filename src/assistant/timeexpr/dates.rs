@@ -13,7 +13,8 @@ use super::scan::Scan;
 use crate::assistant::lexicon::TimeWords;
 
 pub fn parse_dates(s: &mut Scan, w: &TimeWords, today: NaiveDate, pref: &mut TimePreference) -> bool {
-    let mut found = relative_days(s, w, today, pref);
+    let mut found = offsets(s, today, pref);
+    found |= relative_days(s, w, today, pref);
     found |= exclusions(s, w, pref);
     found |= weeks(s, w, today, pref);
     found |= weekdays(s, w, today, pref);
@@ -45,6 +46,38 @@ fn relative_days(s: &mut Scan, w: &TimeWords, today: NaiveDate, pref: &mut TimeP
             }
             return true;
         }
+    }
+    false
+}
+
+const IN: &[&str] = &["in", "en", "within", "dentro de"];
+const FROM_NOW: &[&str] = &["from today", "from now", "from tomorrow", "a partir de hoy", "desde hoy"];
+const ONE: &[&str] = &["a", "an", "un", "una"];
+const DAYS: &[&str] = &["day", "days", "dia", "dias"];
+const WEEKS: &[&str] = &["week", "weeks", "semana", "semanas"];
+
+/// "in 2 days", "in a week", "a week from today", "en 3 días".
+fn offsets(s: &mut Scan, today: NaiveDate, pref: &mut TimePreference) -> bool {
+    for i in 0..s.len() {
+        let n = s.number(i).or_else(|| s.any_at(i, ONE).map(|_| 1));
+        let Some(n) = n.filter(|n| (1..=60).contains(n)) else { continue };
+        let (unit, end) = if let Some(e) = s.any_at(i + 1, DAYS) {
+            (1, e)
+        } else if let Some(e) = s.any_at(i + 1, WEEKS) {
+            (7, e)
+        } else {
+            continue;
+        };
+        let before = s.any_before(i, IN);
+        let after = s.any_at(end, FROM_NOW);
+        if before.is_none() && after.is_none() {
+            continue;
+        }
+        let base = if after.is_some_and(|_| s.word(end + 1) == Some("tomorrow")) { 1 } else { 0 };
+        let Some(d) = today.checked_add_days(Days::new(u64::from(n * unit + base))) else { continue };
+        s.take(before.unwrap_or(i), after.unwrap_or(end));
+        set_day(pref, d);
+        return true;
     }
     false
 }

@@ -72,6 +72,14 @@ fn weeks_asap_and_exclusions() {
 }
 
 #[test]
+fn offsets_from_today() {
+    assert_eq!(p("in two days").from, d(11, 25));
+    assert_eq!(p("a week from today").from, d(11, 30));
+    assert_eq!(p("in a week, in the afternoon").part, Some(PartOfDay::Afternoon));
+    assert_eq!(pes("en 3 días").from, d(11, 26));
+}
+
+#[test]
 fn clock_times_in_many_shapes() {
     assert_eq!(p("Friday at 10:30 am").at, t(10, 30));
     assert_eq!(p("ten thirty a m").at, t(10, 30));
