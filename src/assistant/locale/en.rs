@@ -198,7 +198,7 @@ pub fn render(msg: &Msg, f: &Fmt) -> String {
         Msg::AnythingElse => "Anything else I can help with?".into(),
         Msg::Goodbye => "Thanks for reaching out. Goodbye!".into(),
         Msg::SmsBooked { business, service, when, address } => format!(
-            "{business}: your {service} is booked for {} at {address}. Reply to this text to change or cancel.",
+            "{business}: your {service} is booked for {} at {address}. To change it, reply RESCHEDULE or CANCEL APPOINTMENT.",
             w(when)
         ),
         Msg::SmsMoved { business, when } => format!("{business}: your visit is now {}.", w(when)),

@@ -196,7 +196,7 @@ pub fn render(msg: &Msg, f: &Fmt) -> String {
         Msg::AnythingElse => "¿Le ayudo con algo más?".into(),
         Msg::Goodbye => "Gracias por comunicarse. ¡Hasta luego!".into(),
         Msg::SmsBooked { business, service, when, address } => format!(
-            "{business}: su cita de {service} es {} en {address}. Responda a este mensaje para cambiarla o cancelarla.",
+            "{business}: su cita de {service} es {} en {address}. Para cambiarla, responda REPROGRAMAR o CANCELAR CITA.",
             w(when)
         ),
         Msg::SmsMoved { business, when } => format!("{business}: su visita ahora es {}.", w(when)),

@@ -129,7 +129,8 @@ pub enum Msg {
     WrongNumber,
     AnythingElse,
     Goodbye,
-    // Text messages and owner-facing texts.
+    // Text messages and owner-facing texts. The booking text never invites
+    // a bare "CANCEL" reply: carriers treat that word as an opt-out.
     SmsBooked {
         business: String,
         service: String,
