@@ -4,10 +4,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+/// `(voice key, normalised text)`.
+type Key = (String, String);
+
 /// `(voice key, text) -> 8 kHz mu-law audio`, bounded in entries.
 #[derive(Debug)]
 pub struct PromptCache {
-    entries: Mutex<HashMap<(String, String), Arc<[u8]>>>,
+    entries: Mutex<HashMap<Key, Arc<[u8]>>>,
     capacity: usize,
 }
 
