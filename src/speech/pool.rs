@@ -70,7 +70,7 @@ impl<J: Send + 'static> Pool<J> {
                         }
                     }
                 })
-                .map_err(|e| SpeechError::Transcription(format!("cannot start {engine} worker thread: {e}")))?;
+                .map_err(|e| SpeechError::WorkerStart { engine, reason: e.to_string() })?;
         }
         Ok(Self { engine, tx, gauges, capacity, workers: count })
     }
