@@ -96,6 +96,8 @@ static SILENCE_WHISPER_LOGS: Once = Once::new();
 impl WhisperEngine {
     /// Loads the model named by `config.model` from `paths`. Fails with
     /// `ModelMissing` (naming the file and the fetch command) if absent.
+    /// Blocks for a few hundred milliseconds: call it at start-up (or from
+    /// `spawn_blocking`), not from a call's task.
     pub fn load(paths: &ModelPaths, config: WhisperConfig) -> Result<Self> {
         let path = paths.require("Whisper model", paths.whisper(config.model))?;
         SILENCE_WHISPER_LOGS.call_once(whisper_rs::install_logging_hooks);
