@@ -46,13 +46,21 @@ fn round_trip_sentences() -> Vec<String> {
 
 #[tokio::test]
 async fn converted_tiny_en_transcribes_the_fixture_exactly() {
-    let engine = whisper(1, 4);
-    let transcript = engine
-        .transcribe(Utterance::Pcm16k(fixture_pcm16k("kitchen-sink-piper-16k-pcm16.wav")), SttOptions::default())
-        .await
-        .unwrap();
-    assert_eq!(normalize(&transcript.text), normalize("Please send a plumber to fix the kitchen sink."));
-    assert!(transcript.audio > Duration::from_secs(2) && transcript.decode > Duration::ZERO);
+    // Both files our converter writes: f16 and Q8_0.
+    for quantized in [false, true] {
+        let config = WhisperConfig { workers: 1, quantized, ..WhisperConfig::default() };
+        let engine = WhisperEngine::load(&model_paths(), config).unwrap();
+        let transcript = engine
+            .transcribe(Utterance::Pcm16k(fixture_pcm16k("kitchen-sink-piper-16k-pcm16.wav")), SttOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            normalize(&transcript.text),
+            normalize("Please send a plumber to fix the kitchen sink."),
+            "quantized: {quantized}"
+        );
+        assert!(transcript.audio > Duration::from_secs(2) && transcript.decode > Duration::ZERO);
+    }
 }
 
 #[test]
