@@ -67,11 +67,13 @@ async fn converted_tiny_en_transcribes_the_fixture_exactly() {
 fn missing_models_are_typed_errors_naming_file_and_fetch_command() {
     let empty = tempfile::tempdir().unwrap();
     let paths = ModelPaths::new(empty.path());
-    let err =
-        WhisperEngine::load(&paths, WhisperConfig { model: SttModel::Base, ..WhisperConfig::default() }).err().unwrap();
+    let config = WhisperConfig { model: SttModel::Base, quantized: false, ..WhisperConfig::default() };
+    let err = WhisperEngine::load(&paths, config).err().unwrap();
     assert!(matches!(err, SpeechError::ModelMissing { .. }));
     let msg = err.to_string();
     assert!(msg.contains("ggml-base.bin") && msg.contains("scripts/models/fetch.sh"), "{msg}");
+    let err = WhisperEngine::load(&paths, WhisperConfig::default()).err().unwrap();
+    assert!(err.to_string().contains("ggml-tiny.en-q8_0.bin"), "{err}");
 
     let err = PiperEngine::load(&paths, PiperConfig::default()).err().unwrap();
     let msg = err.to_string();
