@@ -17,7 +17,7 @@ sox -D $R/tone440-22050-pcm16.wav -r 8000 $R/tone440-8000-sox-pcm16.wav
 # Speech for the converter test: Piper (our voice) at 16 kHz, made once with the built binary
 # (needs the models); tests only read the committed file.
 if [ -x ../target/debug/switchboard ] || [ -n "${SWITCHBOARD_BIN:-}" ]; then
-    "${SWITCHBOARD_BIN:-../target/debug/switchboard}" say "Please send a plumber to fix the kitchen sink." \
+    MODELS_DIR="${MODELS_DIR:-../models}" "${SWITCHBOARD_BIN:-../target/debug/switchboard}" say "Please send a plumber to fix the kitchen sink." \
         --pcm16 -o /tmp/fixture-speech.wav
     sox -D /tmp/fixture-speech.wav -r 16000 speech/kitchen-sink-piper-16k-pcm16.wav
 fi
