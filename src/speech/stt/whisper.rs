@@ -197,6 +197,9 @@ struct Worker {
 
 impl Worker {
     fn run(&mut self, job: Job) {
+        if job.reply.is_closed() {
+            return; // the caller gave up (hung up, barged in): skip the work
+        }
         let started = Instant::now();
         let cpu_before = thread_cpu_time();
         let queued = started - job.submitted;
