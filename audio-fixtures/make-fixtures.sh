@@ -14,7 +14,10 @@ sox -D $R/sweep-8k-mulaw.wav -e signed-integer -b 16 $R/sweep-8k-mulaw-decoded-p
 # 440 Hz at the voice's rate, and sox's own 8 kHz version of it (energy reference).
 sox -n -r 22050 -b 16 -c 1 $R/tone440-22050-pcm16.wav synth 1 sine 440 vol 0.5
 sox -D $R/tone440-22050-pcm16.wav -r 8000 $R/tone440-8000-sox-pcm16.wav
-# Speech by a different synthesiser than ours (espeak-ng), for the converter test.
-espeak-ng -v en-us -s 150 -w /tmp/fixture-speech.wav "Please send a plumber to fix the kitchen sink."
-sox -D /tmp/fixture-speech.wav -r 16000 -b 16 speech/kitchen-sink-16k-pcm16.wav
-sox -D /tmp/fixture-speech.wav -r 8000 -e mu-law speech/kitchen-sink-8k-mulaw.wav
+# Speech for the converter test: Piper (our voice) at 16 kHz, made once with the built binary
+# (needs the models); tests only read the committed file.
+if [ -x ../target/debug/switchboard ] || [ -n "${SWITCHBOARD_BIN:-}" ]; then
+    MODELS_DIR="${MODELS_DIR:-../models}" "${SWITCHBOARD_BIN:-../target/debug/switchboard}" say "Please send a plumber to fix the kitchen sink." \
+        --pcm16 -o /tmp/fixture-speech.wav
+    sox -D /tmp/fixture-speech.wav -r 16000 speech/kitchen-sink-piper-16k-pcm16.wav
+fi

@@ -21,7 +21,7 @@ const THREE_SENTENCES: &str = "Okay, I have you down for Tuesday at 9 in the mor
 
 fn paths() -> ModelPaths {
     let paths = ModelPaths::new(std::env::var("MODELS_DIR").unwrap_or_else(|_| "models".into()));
-    assert!(paths.whisper(SttModel::TinyEn).is_file(), "models missing: run {FETCH_COMMAND}");
+    assert!(paths.whisper_q8(SttModel::TinyEn).is_file(), "models missing: run {FETCH_COMMAND}");
     paths
 }
 
@@ -59,7 +59,7 @@ fn stt(c: &mut Criterion) {
     let clips = utterances(&rt, &tts);
     drop(tts);
     let mut models = vec![SttModel::TinyEn];
-    if paths.whisper(SttModel::Base).is_file() {
+    if paths.whisper_q8(SttModel::Base).is_file() {
         models.push(SttModel::Base);
     } else {
         eprintln!("note: Whisper base not fetched; run `STT_MODEL=base scripts/models/fetch.sh` for its rows");
@@ -81,6 +81,11 @@ fn stt(c: &mut Criterion) {
         run(format!("{}_trimmed", model.name()), config.clone(), &[1, 3, 6]);
         // The full 30 s window costs seconds per call: one length is enough to show it.
         if model == SttModel::TinyEn {
+            run(
+                format!("{}_f16_trimmed", model.name()),
+                WhisperConfig { quantized: false, ..config.clone() },
+                &[1, 3, 6],
+            );
             run(
                 format!("{}_trimmed_2threads", model.name()),
                 WhisperConfig { threads_per_worker: 2, ..config.clone() },

@@ -4,6 +4,7 @@
 //!
 //!     cargo run --example stt_accuracy            # tiny.en settings
 //!     cargo run --example stt_accuracy -- base    # also Whisper base (needs STT_MODEL=base fetch)
+//!     cargo run --example stt_accuracy -- quick --also DIR   # default vs the tiny.en model in DIR/whisper
 
 use std::time::Duration;
 
@@ -33,7 +34,10 @@ fn accuracy(reference: &str, heard: &str) -> f64 {
 
 #[tokio::main]
 async fn main() -> Result<(), SpeechError> {
-    let with_base = std::env::args().any(|a| a == "base");
+    let args: Vec<String> = std::env::args().collect();
+    let with_base = args.iter().any(|a| a == "base");
+    let quick = args.iter().any(|a| a == "quick");
+    let also = args.iter().position(|a| a == "--also").and_then(|i| args.get(i + 1)).map(ModelPaths::new);
     let paths = ModelPaths::new(std::env::var("MODELS_DIR").unwrap_or_else(|_| "models".into()));
     let sentences: Vec<String> =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/audio-fixtures/speech/round-trip-sentences.txt"))
@@ -57,16 +61,24 @@ async fn main() -> Result<(), SpeechError> {
     drop(tts);
 
     let base = WhisperConfig { workers: 1, ..WhisperConfig::default() };
-    let mut configs: Vec<(String, WhisperConfig, bool)> = vec![
-        ("tiny.en default (trim+32, ts, guard)".into(), base.clone(), false),
-        ("tiny.en default + tenant prompt".into(), base.clone(), true),
-        ("tiny.en flash attention".into(), WhisperConfig { flash_attention: true, ..base.clone() }, false),
-        ("tiny.en trim+64".into(), WhisperConfig { audio_ctx_margin: 64, ..base.clone() }, false),
-        ("tiny.en trim+128".into(), WhisperConfig { audio_ctx_margin: 128, ..base.clone() }, false),
-        ("tiny.en no timestamps".into(), WhisperConfig { timestamps: false, ..base.clone() }, false),
-        ("tiny.en no repetition guard".into(), WhisperConfig { repetition_guard: false, ..base.clone() }, false),
-        ("tiny.en full 30 s window".into(), WhisperConfig { trim_audio_ctx: false, ..base.clone() }, false),
-    ];
+    let mut configs: Vec<(String, WhisperConfig, bool)> = if quick {
+        vec![("tiny.en default (trim+32, ts, guard)".into(), base.clone(), false)]
+    } else {
+        vec![
+            ("tiny.en default (trim+32, ts, guard)".into(), base.clone(), false),
+            ("tiny.en default + tenant prompt".into(), base.clone(), true),
+            ("tiny.en f16 (not quantised)".into(), WhisperConfig { quantized: false, ..base.clone() }, false),
+            ("tiny.en flash attention".into(), WhisperConfig { flash_attention: true, ..base.clone() }, false),
+            ("tiny.en trim+64".into(), WhisperConfig { audio_ctx_margin: 64, ..base.clone() }, false),
+            ("tiny.en trim+128".into(), WhisperConfig { audio_ctx_margin: 128, ..base.clone() }, false),
+            ("tiny.en no timestamps".into(), WhisperConfig { timestamps: false, ..base.clone() }, false),
+            ("tiny.en no repetition guard".into(), WhisperConfig { repetition_guard: false, ..base.clone() }, false),
+            ("tiny.en full 30 s window".into(), WhisperConfig { trim_audio_ctx: false, ..base.clone() }, false),
+        ]
+    };
+    if let Some(dir) = &also {
+        configs.push((format!("tiny.en from {}", dir.models_dir().display()), base.clone(), false));
+    }
     if with_base {
         let b = WhisperConfig { model: SttModel::Base, ..base.clone() };
         configs.push(("base default".into(), b.clone(), false));
@@ -77,7 +89,8 @@ async fn main() -> Result<(), SpeechError> {
     println!("| settings | mean word accuracy | exact | decode wall p50 | wall max | decoder CPU p50 |");
     println!("|---|---|---|---|---|---|");
     for (name, config, prompt) in configs {
-        let engine = WhisperEngine::load(&paths, config)?;
+        let source = if name.starts_with("tiny.en from ") { also.as_ref().unwrap_or(&paths) } else { &paths };
+        let engine = WhisperEngine::load(source, config)?;
         let options = SttOptions { initial_prompt: prompt.then(|| TENANT_PROMPT.to_string()) };
         let mut scores = Vec::new();
         let mut times: Vec<Duration> = Vec::new();

@@ -10,7 +10,7 @@ die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
 # Debian packages: build tools for whisper.cpp, espeak-ng (run as a separate
 # process for phonemes, never linked), sox for test audio, opus for recordings.
-APT_PACKAGES=(cmake clang libclang-dev pkg-config espeak-ng espeak-ng-data sox libopus-dev)
+APT_PACKAGES=(build-essential cmake clang libclang-dev pkg-config espeak-ng espeak-ng-data sox libopus-dev python3 python3-venv)
 
 ensure_system_packages() {
     local missing=()

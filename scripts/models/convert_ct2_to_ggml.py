@@ -278,7 +278,33 @@ def keep_f32(name: str, array: np.ndarray) -> bool:
     }
 
 
-def convert(model_dir: Path, output: Path, progress: bool = True) -> None:
+# whisper.cpp's quantised file layout: hparams.ftype = GGML_QNT_VERSION * 1000 + ftype.
+GGML_QNT_VERSION = 2
+GGML_FTYPE_MOSTLY_Q8_0 = 7
+GGML_TYPE_Q8_0 = 8
+Q8_0_BLOCK = 32
+
+
+def quantizable(name: str, array: np.ndarray) -> bool:
+    # What whisper.cpp's own `quantize` tool converts: 2-D weight matrices
+    # (conv kernels are 3-D and stay f16; biases, norms and positions stay f32).
+    return array.ndim == 2 and not keep_f32(name, array) and array.shape[-1] % Q8_0_BLOCK == 0
+
+
+def quantize_q8_0(array: np.ndarray) -> bytes:
+    """ggml block_q8_0: per 32 values an f16 scale and 32 int8 (ggml's reference rounding)."""
+    x = np.ascontiguousarray(array, dtype=np.float32).reshape(-1, Q8_0_BLOCK)
+    scale = np.abs(x).max(axis=1) / 127.0
+    inverse = np.divide(1.0, scale, out=np.zeros_like(scale), where=scale > 0)
+    scaled = x * inverse[:, None]
+    q = (np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)).astype(np.int8)  # roundf: half away from zero
+    blocks = np.empty(x.shape[0], dtype=[("d", "<f2"), ("qs", "i1", (Q8_0_BLOCK,))])
+    blocks["d"] = scale.astype(np.float16)
+    blocks["qs"] = q
+    return blocks.tobytes()
+
+
+def convert(model_dir: Path, output: Path, progress: bool = True, quantize: str | None = None) -> None:
     variables = read_ct2_model(model_dir / "model.bin")
     vocab = read_vocab(model_dir / "tokenizer.json")
 
@@ -297,7 +323,7 @@ def convert(model_dir: Path, output: Path, progress: bool = True) -> None:
         scalar(variables, "decoder/num_heads"),
         count_layers(variables, "decoder"),
         conv1.shape[1],  # n_mels
-        1,  # ftype: mostly f16
+        1 if quantize is None else GGML_QNT_VERSION * 1000 + GGML_FTYPE_MOSTLY_Q8_0,  # ftype
     ]
     tensors = map_tensors(variables)
     filters = mel_filters(hparams[9])
@@ -314,15 +340,17 @@ def convert(model_dir: Path, output: Path, progress: bool = True) -> None:
             out.write(struct.pack("<i", len(token)))
             out.write(token)
         for index, (name, array) in enumerate(tensors, 1):
-            if keep_f32(name, array):
-                data, ftype = np.ascontiguousarray(array, dtype="<f4"), 0
+            if quantize == "q8_0" and quantizable(name, array):
+                payload, ftype = quantize_q8_0(array), GGML_TYPE_Q8_0
+            elif keep_f32(name, array):
+                payload, ftype = np.ascontiguousarray(array, dtype="<f4").tobytes(), 0
             else:
-                data, ftype = np.ascontiguousarray(array, dtype="<f2"), 1
+                payload, ftype = np.ascontiguousarray(array, dtype="<f2").tobytes(), 1
             encoded = name.encode("utf-8")
-            out.write(struct.pack("<iii", data.ndim, len(encoded), ftype))
-            out.write(struct.pack(f"<{data.ndim}i", *reversed(data.shape)))
+            out.write(struct.pack("<iii", array.ndim, len(encoded), ftype))
+            out.write(struct.pack(f"<{array.ndim}i", *reversed(array.shape)))
             out.write(encoded)
-            out.write(data.tobytes())
+            out.write(payload)
             if progress and (index % 25 == 0 or index == len(tensors)):
                 print(f"  converter: {index}/{len(tensors)} tensors", file=sys.stderr, flush=True)
     tmp.replace(output)
@@ -333,9 +361,10 @@ def main() -> int:
     parser.add_argument("model_dir", type=Path, help="CTranslate2 Whisper directory (model.bin, tokenizer.json)")
     parser.add_argument("output", type=Path, help="ggml file to write, e.g. models/whisper/ggml-tiny.en.bin")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--quantize", choices=["q8_0"], help="store 2-D weight matrices as ggml Q8_0")
     args = parser.parse_args()
     try:
-        convert(args.model_dir, args.output, progress=not args.quiet)
+        convert(args.model_dir, args.output, progress=not args.quiet, quantize=args.quantize)
     except (ConversionError, KeyError, OSError) as err:
         print(f"convert_ct2_to_ggml: {err}", file=sys.stderr)
         return 1

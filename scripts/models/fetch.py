@@ -13,8 +13,9 @@ and is skipped when already present and intact, so running it again is cheap
 
 Layout written (relative to MODELS_DIR, default `models/`):
 
-    whisper/ggml-tiny.en.bin           converted by convert_ct2_to_ggml.py
-    whisper/ggml-base.bin              only with STT_MODEL=base or --all
+    whisper/ggml-tiny.en.bin           converted by convert_ct2_to_ggml.py (f16)
+    whisper/ggml-tiny.en-q8_0.bin      the same, 2-D weights quantised to Q8_0 (engine default)
+    whisper/ggml-base(-q8_0).bin       only with STT_MODEL=base or --all
     piper/en_US-joe-medium.onnx(.json)
     onnxruntime/libonnxruntime.so      -> libonnxruntime.so.<version>
     .cache/wheels/                     downloaded wheels (kept, so re-runs are offline)
@@ -206,7 +207,10 @@ class Fetcher:
             self.ensure_numpy()
             part = output.with_name(output.name + ".converted")
             log(f"converting CTranslate2 -> ggml with {CONVERTER.name}")
-            result = subprocess.run([str(self.python), str(CONVERTER), str(work), str(part)])
+            command = [str(self.python), str(CONVERTER), str(work), str(part)]
+            if asset.get("quantize"):
+                command += ["--quantize", asset["quantize"]]
+            result = subprocess.run(command)
             if result.returncode != 0:
                 raise FetchError(f"converter failed for {asset['id']} (exit {result.returncode})")
             actual = sha256_of(part)

@@ -136,7 +136,7 @@ pub async fn say(config: &Config, args: SayArgs) -> anyhow::Result<()> {
         println!("{out}");
     } else {
         eprintln!(
-            "wrote {} ({audio_secs:.2} s, {sentences} sentence(s); first audio after {first_ms:.0} ms)",
+            "wrote {} ({audio_secs:.2} s in {sentences} streamed piece(s); first audio after {first_ms:.0} ms)",
             args.output.display()
         );
     }

@@ -32,6 +32,9 @@ pub enum SpeechError {
     #[error("the {engine} queue is full ({capacity} waiting); try again shortly")]
     Busy { engine: &'static str, capacity: usize },
 
+    #[error("cannot start a {engine} worker thread: {reason}")]
+    WorkerStart { engine: &'static str, reason: String },
+
     #[error("the {0} engine has shut down")]
     Closed(&'static str),
 

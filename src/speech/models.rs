@@ -27,10 +27,21 @@ impl ModelPaths {
         &self.models_dir
     }
 
+    /// The f16 Whisper model (what the converter writes by default).
     pub fn whisper(&self, model: SttModel) -> PathBuf {
         let file = match model {
             SttModel::TinyEn => "ggml-tiny.en.bin",
             SttModel::Base => "ggml-base.bin",
+        };
+        self.models_dir.join("whisper").join(file)
+    }
+
+    /// The same model with its weight matrices quantised to Q8_0 (~27% less
+    /// CPU per utterance, same transcripts on our set: docs/benchmarks.md).
+    pub fn whisper_q8(&self, model: SttModel) -> PathBuf {
+        let file = match model {
+            SttModel::TinyEn => "ggml-tiny.en-q8_0.bin",
+            SttModel::Base => "ggml-base-q8_0.bin",
         };
         self.models_dir.join("whisper").join(file)
     }

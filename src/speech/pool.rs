@@ -32,6 +32,32 @@ pub(crate) struct Pool<J: Send + 'static> {
     workers: usize,
 }
 
+/// Counts a submission as waiting until it is either queued (`keep`) or
+/// abandoned (dropped), so cancelled submitters do not leak into the gauge.
+struct PendingCount<'a> {
+    counter: &'a AtomicUsize,
+    kept: bool,
+}
+
+impl<'a> PendingCount<'a> {
+    fn new(counter: &'a AtomicUsize) -> Self {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Self { counter, kept: false }
+    }
+
+    fn keep(&mut self) {
+        self.kept = true;
+    }
+}
+
+impl Drop for PendingCount<'_> {
+    fn drop(&mut self) {
+        if !self.kept {
+            self.counter.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
 impl<J: Send + 'static> Pool<J> {
     /// Starts one thread per worker. `workers` are built by the caller (so
     /// model-loading errors surface here, not inside a thread).
@@ -70,18 +96,21 @@ impl<J: Send + 'static> Pool<J> {
                         }
                     }
                 })
-                .map_err(|e| SpeechError::Transcription(format!("cannot start {engine} worker thread: {e}")))?;
+                .map_err(|e| SpeechError::WorkerStart { engine, reason: e.to_string() })?;
         }
         Ok(Self { engine, tx, gauges, capacity, workers: count })
     }
 
-    /// Queues a job, waiting for a free slot when the queue is full.
+    /// Queues a job, waiting for a free slot when the queue is full. If the
+    /// caller gives up while waiting (the future is dropped: caller hung up),
+    /// the gauge is corrected and the job never runs.
     pub(crate) async fn submit(&self, job: J) -> Result<()> {
-        self.gauges.waiting.fetch_add(1, Ordering::SeqCst);
+        let mut pending = PendingCount::new(&self.gauges.waiting);
         if self.tx.send(job).await.is_err() {
-            self.gauges.waiting.fetch_sub(1, Ordering::SeqCst);
             return Err(SpeechError::Closed(self.engine));
         }
+        // Queued: from now on the worker that takes it decrements the gauge.
+        pending.keep();
         Ok(())
     }
 
@@ -163,6 +192,25 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn abandoned_submissions_do_not_leak_into_the_gauge() {
+        let pool = slow_pool(1, 1);
+        let mut replies = Vec::new();
+        for n in 0..2 {
+            let (tx, rx) = oneshot::channel();
+            pool.submit((n, tx)).await.unwrap();
+            replies.push(rx);
+        }
+        // The queue is full: this submitter waits, then gives up.
+        let (tx, _rx) = oneshot::channel();
+        let gave_up = tokio::time::timeout(Duration::from_millis(5), pool.submit((99, tx))).await;
+        assert!(gave_up.is_err(), "should have been waiting for a slot");
+        for rx in replies {
+            rx.await.unwrap();
+        }
+        assert_eq!(pool.queue_depth(), 0);
+    }
+
+    #[tokio::test]
     async fn a_panicking_job_does_not_kill_the_worker() {
         let workers = vec![|(n, reply): Job| {
             assert!(n != 13, "unlucky");
@@ -175,6 +223,13 @@ mod tests {
         let (tx, rx) = oneshot::channel();
         pool.submit((7, tx)).await.unwrap();
         assert_eq!(rx.await.unwrap(), 7);
+        // The worker marks itself idle just after replying: give it a moment.
+        for _ in 0..100 {
+            if pool.running() == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
         assert_eq!(pool.running(), 0);
     }
 }

@@ -16,6 +16,7 @@ pub fn model_paths() -> ModelPaths {
     let paths = ModelPaths::new(&dir);
     for (what, file) in [
         ("Whisper tiny.en", paths.whisper(switchboard::config::SttModel::TinyEn)),
+        ("Whisper tiny.en Q8_0", paths.whisper_q8(switchboard::config::SttModel::TinyEn)),
         ("Piper voice", paths.piper_voice()),
         ("ONNX Runtime", paths.onnxruntime()),
     ] {

@@ -34,6 +34,8 @@ const MIN_SAMPLES: usize = WHISPER_RATE as usize * 11 / 10;
 #[derive(Debug, Clone)]
 pub struct WhisperConfig {
     pub model: SttModel,
+    /// Load the Q8_0-quantised file (`ggml-*-q8_0.bin`) instead of f16.
+    pub quantized: bool,
     /// Parallel decoders (each with its own state).
     pub workers: usize,
     /// CPU threads per decoder.
@@ -62,6 +64,7 @@ impl Default for WhisperConfig {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         Self {
             model: SttModel::TinyEn,
+            quantized: true,
             workers: cores.clamp(1, 4),
             threads_per_worker: 1,
             queue_capacity: 16,
@@ -96,8 +99,11 @@ static SILENCE_WHISPER_LOGS: Once = Once::new();
 impl WhisperEngine {
     /// Loads the model named by `config.model` from `paths`. Fails with
     /// `ModelMissing` (naming the file and the fetch command) if absent.
+    /// Blocks for a few hundred milliseconds: call it at start-up (or from
+    /// `spawn_blocking`), not from a call's task.
     pub fn load(paths: &ModelPaths, config: WhisperConfig) -> Result<Self> {
-        let path = paths.require("Whisper model", paths.whisper(config.model))?;
+        let file = if config.quantized { paths.whisper_q8(config.model) } else { paths.whisper(config.model) };
+        let path = paths.require("Whisper model", file)?;
         SILENCE_WHISPER_LOGS.call_once(whisper_rs::install_logging_hooks);
         let started = Instant::now();
         let context = load_context(&path, config.flash_attention)?;
@@ -191,6 +197,9 @@ struct Worker {
 
 impl Worker {
     fn run(&mut self, job: Job) {
+        if job.reply.is_closed() {
+            return; // the caller gave up (hung up, barged in): skip the work
+        }
         let started = Instant::now();
         let cpu_before = thread_cpu_time();
         let queued = started - job.submitted;

@@ -4,13 +4,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// `(voice key, text)`.
-type PromptKey = (String, String);
+/// `(voice key, normalised text)`.
+type Key = (String, String);
 
 /// `(voice key, text) -> 8 kHz mu-law audio`, bounded in entries.
 #[derive(Debug)]
 pub struct PromptCache {
-    entries: Mutex<HashMap<PromptKey, Arc<[u8]>>>,
+    entries: Mutex<HashMap<Key, Arc<[u8]>>>,
     capacity: usize,
 }
 

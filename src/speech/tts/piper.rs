@@ -68,7 +68,9 @@ pub struct PiperEngine {
 
 impl PiperEngine {
     /// Loads ONNX Runtime, the voice, and starts espeak-ng. Missing files give
-    /// `ModelMissing` naming the file and the fetch command.
+    /// `ModelMissing` naming the file and the fetch command. Blocks for about
+    /// a second (it also runs one warm-up synthesis per worker): call it at
+    /// start-up (or from `spawn_blocking`).
     pub fn load(paths: &ModelPaths, config: PiperConfig) -> Result<Self> {
         let library = paths.require("ONNX Runtime library", paths.onnxruntime())?;
         let model = paths.require("Piper voice", paths.piper_voice())?;
