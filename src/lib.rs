@@ -18,3 +18,4 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod telemetry;
+pub mod telephony;
