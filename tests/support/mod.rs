@@ -1,0 +1,5 @@
+//! Test support shared by the integration tests: fakes of Twilio that speak
+//! its real wire formats.
+#![allow(dead_code)]
+
+pub mod fake_twilio_rest;
