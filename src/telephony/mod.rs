@@ -7,7 +7,10 @@
 //! The per-call task that wires these pieces to speech and the assistant lives
 //! next to them and is the only place that owns sockets and the (`!Send`) VAD.
 
+pub mod call_runtime;
+pub mod call_token;
 pub mod endpointing;
+pub mod live;
 pub mod pacer;
 pub mod protocol;
 pub mod rest;

@@ -2,4 +2,5 @@
 //! its real wire formats.
 #![allow(dead_code)]
 
+pub mod fake_media_client;
 pub mod fake_twilio_rest;
