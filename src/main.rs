@@ -12,6 +12,9 @@ fn main() -> anyhow::Result<()> {
             Command::Serve => todo_later("serve"),
             Command::Migrate => todo_later("migrate"),
             Command::SeedDemo { .. } => todo_later("seed-demo"),
+            Command::Transcribe(args) => switchboard::speech::cli::transcribe(&config, args).await,
+            Command::Say(args) => switchboard::speech::cli::say(&config, args).await,
+            Command::Models(command) => switchboard::speech::cli::models(&config, command).await,
         }
     })
 }
