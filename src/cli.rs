@@ -3,11 +3,7 @@
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "switchboard",
-    version,
-    about = "AI phone receptionist and CRM for trades businesses"
-)]
+#[command(name = "switchboard", version, about = "AI phone receptionist and CRM for trades businesses")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -100,14 +100,8 @@ pub struct ConfigError(pub Vec<String>);
 
 /// Names the old service used that we deliberately do not read.
 const RETIRED_NAMES: &[(&str, &str)] = &[
-    (
-        "OWNER_DASHBOARD_TOKEN",
-        "owner tokens are per tenant now: see POST /v1/admin/businesses/{id}/rotate-credentials",
-    ),
-    (
-        "DASHBOARD_OWNER_TOKEN",
-        "owner tokens are per tenant now: see POST /v1/admin/businesses/{id}/rotate-credentials",
-    ),
+    ("OWNER_DASHBOARD_TOKEN", "owner tokens are per tenant now: see POST /v1/admin/businesses/{id}/rotate-credentials"),
+    ("DASHBOARD_OWNER_TOKEN", "owner tokens are per tenant now: see POST /v1/admin/businesses/{id}/rotate-credentials"),
     ("REQUIRE_BUSINESS_API_KEY", "use REQUIRE_TENANT_API_KEYS"),
 ];
 
@@ -122,11 +116,7 @@ impl Config {
     /// touching the process environment).
     pub fn from_map(env: &HashMap<String, String>) -> Result<Self, ConfigError> {
         let mut errors = Vec::new();
-        let get = |k: &str| {
-            env.get(k)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |k: &str| env.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
 
         for (old, hint) in RETIRED_NAMES {
             if get(old).is_some() {
@@ -136,20 +126,16 @@ impl Config {
 
         let addr = get("SWITCHBOARD_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into());
         let addr = addr.parse::<SocketAddr>().unwrap_or_else(|_| {
-            errors.push(format!(
-                "SWITCHBOARD_ADDR: {addr:?} is not a host:port socket address"
-            ));
+            errors.push(format!("SWITCHBOARD_ADDR: {addr:?} is not a host:port socket address"));
             SocketAddr::from(([127, 0, 0, 1], 8080))
         });
 
-        let database_url =
-            get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/switchboard.db".into());
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/switchboard.db".into());
         if !(database_url.starts_with("sqlite:")
             || database_url.starts_with("postgres://")
             || database_url.starts_with("postgresql://"))
         {
-            errors
-                .push("DATABASE_URL: must start with sqlite:, postgres:// or postgresql://".into());
+            errors.push("DATABASE_URL: must start with sqlite:, postgres:// or postgresql://".into());
         }
 
         let redis_url = get("REDIS_URL");
@@ -164,9 +150,7 @@ impl Config {
             "staging" => Environment::Staging,
             "prod" => Environment::Prod,
             other => {
-                errors.push(format!(
-                    "ENVIRONMENT: {other:?} is not one of dev, staging, prod"
-                ));
+                errors.push(format!("ENVIRONMENT: {other:?} is not one of dev, staging, prod"));
                 Environment::Dev
             }
         };
@@ -203,9 +187,7 @@ impl Config {
                 Some(raw) => match raw.parse::<u64>() {
                     Ok(v) if (min..=max).contains(&v) => v,
                     _ => {
-                        errors.push(format!(
-                            "{name}: expected a whole number from {min} to {max}, got {raw:?}"
-                        ));
+                        errors.push(format!("{name}: expected a whole number from {min} to {max}, got {raw:?}"));
                         default
                     }
                 },
@@ -219,9 +201,7 @@ impl Config {
             Some("true" | "1") => true,
             Some("false" | "0") => false,
             Some(other) => {
-                errors.push(format!(
-                    "REQUIRE_TENANT_API_KEYS: {other:?} is not true or false"
-                ));
+                errors.push(format!("REQUIRE_TENANT_API_KEYS: {other:?} is not true or false"));
                 true
             }
         };
@@ -234,8 +214,7 @@ impl Config {
             admin_api_key: get("ADMIN_API_KEY"),
             twilio_account_sid: get("TWILIO_ACCOUNT_SID"),
             twilio_auth_token: get("TWILIO_AUTH_TOKEN"),
-            twilio_api_base: get("TWILIO_API_BASE")
-                .unwrap_or_else(|| "https://api.twilio.com".into()),
+            twilio_api_base: get("TWILIO_API_BASE").unwrap_or_else(|| "https://api.twilio.com".into()),
             environment,
             log_format,
             models_dir: PathBuf::from(get("MODELS_DIR").unwrap_or_else(|| "models".into())),
@@ -245,11 +224,7 @@ impl Config {
             require_tenant_api_keys,
         };
         errors.extend(config.production_safety_problems());
-        if errors.is_empty() {
-            Ok(config)
-        } else {
-            Err(ConfigError(errors))
-        }
+        if errors.is_empty() { Ok(config) } else { Err(ConfigError(errors)) }
     }
 
     /// Settings that are fine on a laptop and dangerous on the internet.
@@ -258,15 +233,9 @@ impl Config {
         if !self.environment.is_production_like() {
             return problems;
         }
-        let env = if self.environment == Environment::Prod {
-            "prod"
-        } else {
-            "staging"
-        };
+        let env = if self.environment == Environment::Prod { "prod" } else { "staging" };
         if self.admin_api_key.as_deref().is_none_or(|k| k.len() < 24) {
-            problems.push(format!(
-                "ADMIN_API_KEY: must be set to at least 24 characters in {env}"
-            ));
+            problems.push(format!("ADMIN_API_KEY: must be set to at least 24 characters in {env}"));
         }
         if self.twilio_auth_token.is_none() {
             problems.push(format!(
@@ -302,12 +271,7 @@ fn redact_url(url: &str) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let creds = &url[scheme_end + 3..at];
             match creds.find(':') {
-                Some(colon) => format!(
-                    "{}{}:***{}",
-                    &url[..scheme_end + 3],
-                    &creds[..colon],
-                    &url[at..]
-                ),
+                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &creds[..colon], &url[at..]),
                 None => url.to_string(),
             }
         }
@@ -320,10 +284,7 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -388,10 +349,7 @@ mod tests {
     #[test]
     fn retired_synonyms_are_refused() {
         let err = Config::from_map(&env(&[("DASHBOARD_OWNER_TOKEN", "x")])).unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("DASHBOARD_OWNER_TOKEN is not read")
-        );
+        assert!(err.to_string().contains("DASHBOARD_OWNER_TOKEN is not read"));
     }
 
     #[test]
@@ -402,9 +360,6 @@ mod tests {
         ]))
         .unwrap();
         let shown = format!("{c:?}");
-        assert!(
-            !shown.contains("topsecret") && !shown.contains(":pw@"),
-            "{shown}"
-        );
+        assert!(!shown.contains("topsecret") && !shown.contains(":pw@"), "{shown}");
     }
 }

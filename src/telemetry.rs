@@ -13,16 +13,8 @@ pub fn init(format: LogFormat) {
     // `try_init` so tests and repeated CLI calls in one process do not panic.
     let _ = match format {
         LogFormat::Json => registry
-            .with(
-                fmt::layer()
-                    .json()
-                    .flatten_event(true)
-                    .with_current_span(true)
-                    .with_span_list(false),
-            )
+            .with(fmt::layer().json().flatten_event(true).with_current_span(true).with_span_list(false))
             .try_init(),
-        LogFormat::Pretty => registry
-            .with(fmt::layer().with_writer(std::io::stderr))
-            .try_init(),
+        LogFormat::Pretty => registry.with(fmt::layer().with_writer(std::io::stderr)).try_init(),
     };
 }

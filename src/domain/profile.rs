@@ -164,63 +164,12 @@ pub fn default_plumbing_services() -> Vec<ServiceOffering> {
         keywords: kw.iter().map(|k| k.to_string()).collect(),
     };
     vec![
-        s(
-            "tankless",
-            "tankless water heater",
-            240,
-            2500,
-            4500,
-            &["tankless", "on demand"],
-        ),
-        s(
-            "water_heater",
-            "water heater repair",
-            120,
-            1500,
-            2800,
-            &["water heater", "hot water", "boiler", "hot water tank"],
-        ),
-        s(
-            "drain_or_sewer",
-            "drain or sewer cleaning",
-            90,
-            350,
-            900,
-            &[
-                "drain",
-                "clog",
-                "clogged",
-                "sewer",
-                "backed up",
-                "slow drain",
-            ],
-        ),
-        s(
-            "sump_pump",
-            "sump pump service",
-            90,
-            600,
-            1500,
-            &["sump", "sump pump", "basement pump"],
-        ),
-        s(
-            "gas_line",
-            "gas line work",
-            120,
-            800,
-            2500,
-            &["gas line", "gas pipe", "gas"],
-        ),
-        s(
-            "fixture_or_leak",
-            "leak or fixture repair",
-            60,
-            150,
-            450,
-            &[
-                "leak", "leaking", "faucet", "toilet", "sink", "drip", "pipe",
-            ],
-        ),
+        s("tankless", "tankless water heater", 240, 2500, 4500, &["tankless", "on demand"]),
+        s("water_heater", "water heater repair", 120, 1500, 2800, &["water heater", "hot water", "boiler", "hot water tank"]),
+        s("drain_or_sewer", "drain or sewer cleaning", 90, 350, 900, &["drain", "clog", "clogged", "sewer", "backed up", "slow drain"]),
+        s("sump_pump", "sump pump service", 90, 600, 1500, &["sump", "sump pump", "basement pump"]),
+        s("gas_line", "gas line work", 120, 800, 2500, &["gas line", "gas pipe", "gas"]),
+        s("fixture_or_leak", "leak or fixture repair", 60, 150, 450, &["leak", "leaking", "faucet", "toilet", "sink", "drip", "pipe"]),
         s("general", "general plumbing visit", 60, 200, 600, &[]),
     ]
 }
@@ -251,10 +200,7 @@ mod tests {
             NaiveTime::from_hms_opt(17, 30, 0).unwrap(),
         );
         let json = serde_json::to_string(&h).unwrap();
-        assert!(
-            json.contains(r#""mon":{"open":"08:00","close":"17:30"}"#),
-            "{json}"
-        );
+        assert!(json.contains(r#""mon":{"open":"08:00","close":"17:30"}"#), "{json}");
         assert!(!json.contains("sat"));
         let back: WeeklyHours = serde_json::from_str(&json).unwrap();
         assert_eq!(back, h);

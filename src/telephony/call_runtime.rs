@@ -27,10 +27,7 @@ pub struct CallRuntime {
 
 impl std::fmt::Debug for CallRuntime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CallRuntime")
-            .field("workers", &self.workers.len())
-            .field("active", &self.active())
-            .finish()
+        f.debug_struct("CallRuntime").field("workers", &self.workers.len()).field("active", &self.active()).finish()
     }
 }
 
@@ -75,10 +72,7 @@ impl CallRuntime {
 
     /// Calls running now.
     pub fn active(&self) -> usize {
-        self.workers
-            .iter()
-            .map(|w| w.active.load(Ordering::SeqCst))
-            .sum()
+        self.workers.iter().map(|w| w.active.load(Ordering::SeqCst)).sum()
     }
 
     /// Runs the future built by `make` on the least busy worker. `make` runs
@@ -88,11 +82,8 @@ impl CallRuntime {
         F: FnOnce() -> Fut + Send + 'static,
         Fut: Future<Output = ()> + 'static,
     {
-        let worker = self
-            .workers
-            .iter()
-            .min_by_key(|w| w.active.load(Ordering::SeqCst))
-            .ok_or(CallRuntimeError::Stopped)?;
+        let worker =
+            self.workers.iter().min_by_key(|w| w.active.load(Ordering::SeqCst)).ok_or(CallRuntimeError::Stopped)?;
         worker.active.fetch_add(1, Ordering::SeqCst);
         let job: Job = Box::new(move || Box::pin(make()));
         worker.tx.send(job).map_err(|_| {

@@ -74,24 +74,14 @@ impl CallTokens {
 
     pub fn issue(&self, call_id: &str, tenant_id: &str, call_sid: &str, now_unix: i64) -> String {
         let clean = |s: &str| s.replace('.', "");
-        let payload = format!(
-            "v1.{}.{}.{}.{}",
-            clean(call_id),
-            clean(tenant_id),
-            clean(call_sid),
-            now_unix + TOKEN_TTL_SECS
-        );
+        let payload =
+            format!("v1.{}.{}.{}.{}", clean(call_id), clean(tenant_id), clean(call_sid), now_unix + TOKEN_TTL_SECS);
         let signature = self.sign(&payload);
         format!("{payload}.{signature}")
     }
 
     /// Checks `token` for the stream of `call_sid` at `now_unix`.
-    pub fn verify(
-        &self,
-        token: Option<&str>,
-        call_sid: &str,
-        now_unix: i64,
-    ) -> Result<CallClaims, TokenError> {
+    pub fn verify(&self, token: Option<&str>, call_sid: &str, now_unix: i64) -> Result<CallClaims, TokenError> {
         let token = token.filter(|t| !t.is_empty()).ok_or(TokenError::Missing)?;
         if token.len() > 512 {
             return Err(TokenError::Malformed);
@@ -137,41 +127,20 @@ mod tests {
         assert_eq!(claims.call_id, "call-1");
         assert_eq!(claims.tenant_id, "tenant-1");
         assert_eq!(claims.expires_at, 1_000 + TOKEN_TTL_SECS);
-        assert_eq!(
-            tokens.verify(Some(&token), "CAother", 1_010),
-            Err(TokenError::WrongCall)
-        );
-        assert_eq!(
-            tokens.verify(Some(&token), SID, 1_000 + TOKEN_TTL_SECS + 1),
-            Err(TokenError::Expired)
-        );
+        assert_eq!(tokens.verify(Some(&token), "CAother", 1_010), Err(TokenError::WrongCall));
+        assert_eq!(tokens.verify(Some(&token), SID, 1_000 + TOKEN_TTL_SECS + 1), Err(TokenError::Expired));
     }
 
     #[test]
     fn forged_or_garbled_tokens_are_refused() {
         let tokens = CallTokens::new(b"k");
         let token = tokens.issue("call-1", "tenant-1", SID, 1_000);
-        assert_eq!(
-            CallTokens::new(b"other").verify(Some(&token), SID, 1_000),
-            Err(TokenError::BadSignature)
-        );
+        assert_eq!(CallTokens::new(b"other").verify(Some(&token), SID, 1_000), Err(TokenError::BadSignature));
         let tampered = token.replacen("tenant-1", "tenant-2", 1);
-        assert_eq!(
-            tokens.verify(Some(&tampered), SID, 1_000),
-            Err(TokenError::BadSignature)
-        );
+        assert_eq!(tokens.verify(Some(&tampered), SID, 1_000), Err(TokenError::BadSignature));
         assert_eq!(tokens.verify(None, SID, 1_000), Err(TokenError::Missing));
-        assert_eq!(
-            tokens.verify(Some(""), SID, 1_000),
-            Err(TokenError::Missing)
-        );
-        assert_eq!(
-            tokens.verify(Some("v1.a.b"), SID, 1_000),
-            Err(TokenError::Malformed)
-        );
-        assert_eq!(
-            tokens.verify(Some(&"x".repeat(600)), SID, 1_000),
-            Err(TokenError::Malformed)
-        );
+        assert_eq!(tokens.verify(Some(""), SID, 1_000), Err(TokenError::Missing));
+        assert_eq!(tokens.verify(Some("v1.a.b"), SID, 1_000), Err(TokenError::Malformed));
+        assert_eq!(tokens.verify(Some(&"x".repeat(600)), SID, 1_000), Err(TokenError::Malformed));
     }
 }

@@ -163,8 +163,7 @@ pub struct Endpointer {
 impl Endpointer {
     pub fn new(config: EndpointConfig) -> Self {
         let window_frames = config.start_window.max(config.barge_in_window());
-        let history_cap =
-            (EndpointConfig::frames(config.pre_roll_ms) + window_frames) * FRAME_SAMPLES;
+        let history_cap = (EndpointConfig::frames(config.pre_roll_ms) + window_frames) * FRAME_SAMPLES;
         Endpointer {
             state: State::Idle,
             window: VecDeque::with_capacity(window_frames + 1),
@@ -213,9 +212,7 @@ impl Endpointer {
         while self.history.len() > self.history_cap {
             self.history.pop_front();
         }
-        let loud = voiced
-            && (self.config.barge_in_min_rms <= 0.0
-                || rms(samples) >= self.config.barge_in_min_rms);
+        let loud = voiced && (self.config.barge_in_min_rms <= 0.0 || rms(samples) >= self.config.barge_in_min_rms);
         self.window.push_back((voiced, loud));
         let (window, needed) = if self.agent_speaking {
             (self.config.barge_in_window(), self.config.barge_in_voiced())
@@ -260,14 +257,8 @@ impl Endpointer {
     fn push_speaking(&mut self, voiced: bool, samples: &[i16]) -> Option<EndpointEvent> {
         self.utterance.extend_from_slice(samples);
         let cfg = &self.config;
-        let State::Speaking {
-            silence_frames,
-            voiced_run,
-            voiced_frames,
-            last_voiced_end,
-            speculation,
-            barge_in,
-        } = &mut self.state
+        let State::Speaking { silence_frames, voiced_run, voiced_frames, last_voiced_end, speculation, barge_in } =
+            &mut self.state
         else {
             return None;
         };
@@ -291,8 +282,7 @@ impl Endpointer {
 
         let spec_frames = EndpointConfig::frames(cfg.speculative_silence_ms);
         let end_frames = EndpointConfig::frames(cfg.end_silence_ms).max(1);
-        let turn_audio_len = (*last_voiced_end + spec_frames.min(end_frames) * FRAME_SAMPLES)
-            .min(self.utterance.len());
+        let turn_audio_len = (*last_voiced_end + spec_frames.min(end_frames) * FRAME_SAMPLES).min(self.utterance.len());
 
         if self.utterance.len() >= EndpointConfig::frames(cfg.max_utterance_ms) * FRAME_SAMPLES {
             // A running speculation covers less than this cut turn: the call
@@ -320,18 +310,11 @@ impl Endpointer {
             self.state = State::Idle;
             return Some(EndpointEvent::TurnEnded(utterance));
         }
-        if event.is_none()
-            && spec_frames > 0
-            && spec_frames < end_frames
-            && *silence_frames == spec_frames
-        {
+        if event.is_none() && spec_frames > 0 && spec_frames < end_frames && *silence_frames == spec_frames {
             let id = self.next_speculation;
             self.next_speculation += 1;
             *speculation = Some(id);
-            return Some(EndpointEvent::Speculate {
-                id,
-                audio: self.utterance[..turn_audio_len].to_vec(),
-            });
+            return Some(EndpointEvent::Speculate { id, audio: self.utterance[..turn_audio_len].to_vec() });
         }
         event
     }

@@ -2,9 +2,7 @@ use super::*;
 
 fn tone(amplitude: f32, marker: i16) -> Vec<i16> {
     let mut frame: Vec<i16> = (0..FRAME_SAMPLES)
-        .map(|i| {
-            (amplitude * (i as f32 * 2.0 * std::f32::consts::PI * 300.0 / 8000.0).sin()) as i16
-        })
+        .map(|i| (amplitude * (i as f32 * 2.0 * std::f32::consts::PI * 300.0 / 8000.0).sin()) as i16)
         .collect();
     frame[0] = marker;
     frame
@@ -19,14 +17,8 @@ fn silence(marker: i16) -> Vec<i16> {
 /// Feeds `n` frames and returns the events with the index (in this call) of
 /// the frame that produced them.
 fn feed(ep: &mut Endpointer, voiced: bool, loud: bool, n: usize) -> Vec<(usize, EndpointEvent)> {
-    let frame = if voiced {
-        tone(if loud { 8000.0 } else { 200.0 }, 1)
-    } else {
-        silence(0)
-    };
-    (0..n)
-        .filter_map(|i| ep.push(voiced, &frame).map(|e| (i, e)))
-        .collect()
+    let frame = if voiced { tone(if loud { 8000.0 } else { 200.0 }, 1) } else { silence(0) };
+    (0..n).filter_map(|i| ep.push(voiced, &frame).map(|e| (i, e))).collect()
 }
 
 fn names(events: &[(usize, EndpointEvent)]) -> Vec<&'static str> {
@@ -46,13 +38,7 @@ fn names(events: &[(usize, EndpointEvent)]) -> Vec<&'static str> {
 fn turn(events: &[(usize, EndpointEvent)]) -> &Utterance {
     events
         .iter()
-        .find_map(|(_, e)| {
-            if let EndpointEvent::TurnEnded(u) = e {
-                Some(u)
-            } else {
-                None
-            }
-        })
+        .find_map(|(_, e)| if let EndpointEvent::TurnEnded(u) = e { Some(u) } else { None })
         .expect("turn ended")
 }
 
@@ -83,16 +69,11 @@ fn turn_ends_after_300ms_with_speculation_at_100ms() {
     assert_eq!(names(&events), ["speculate", "end"]);
     assert_eq!(events[0].0, 4, "speculation after 5 silent frames (100 ms)");
     assert_eq!(events[1].0, 14, "end after 15 silent frames (300 ms)");
-    let EndpointEvent::Speculate { id, audio } = &events[0].1 else {
-        unreachable!()
-    };
+    let EndpointEvent::Speculate { id, audio } = &events[0].1 else { unreachable!() };
     let u = turn(&events);
     assert_eq!(u.reason, EndReason::Silence);
     assert_eq!(u.speculation, Some(*id));
-    assert_eq!(
-        &u.audio, audio,
-        "speculation covers exactly the turn's audio"
-    );
+    assert_eq!(&u.audio, audio, "speculation covers exactly the turn's audio");
     // 50 speech frames + 5 silent tail frames + at most pre-roll/window frames.
     let frames = u.audio.len() / FRAME_SAMPLES;
     assert!((55..=55 + 10 + 13).contains(&frames), "{frames} frames");
@@ -108,16 +89,9 @@ fn a_pause_shorter_than_the_endpoint_keeps_one_turn_and_cancels_speculation() {
     events.extend(feed(&mut ep, true, true, 30));
     events.extend(feed(&mut ep, false, false, 20));
     assert_eq!(names(&events), ["speculate", "cancel", "speculate", "end"]);
-    let EndpointEvent::Speculate { id: first, .. } = events[0].1 else {
-        unreachable!()
-    };
-    assert_eq!(
-        events[1].1,
-        EndpointEvent::SpeculationCancelled { id: first }
-    );
-    let EndpointEvent::Speculate { id: second, .. } = events[2].1 else {
-        unreachable!()
-    };
+    let EndpointEvent::Speculate { id: first, .. } = events[0].1 else { unreachable!() };
+    assert_eq!(events[1].1, EndpointEvent::SpeculationCancelled { id: first });
+    let EndpointEvent::Speculate { id: second, .. } = events[2].1 else { unreachable!() };
     assert_ne!(first, second);
     assert_eq!(turn(&events).speculation, Some(second));
     assert_eq!(turn(&events).voiced_ms, 70 * FRAME_MS);
@@ -125,18 +99,12 @@ fn a_pause_shorter_than_the_endpoint_keeps_one_turn_and_cancels_speculation() {
 
 #[test]
 fn a_pause_longer_than_the_endpoint_splits_the_turn() {
-    let mut ep = Endpointer::new(EndpointConfig {
-        end_silence_ms: 300,
-        ..EndpointConfig::default()
-    });
+    let mut ep = Endpointer::new(EndpointConfig { end_silence_ms: 300, ..EndpointConfig::default() });
     feed(&mut ep, true, true, 40);
     let mut events = feed(&mut ep, false, false, 20);
     events.extend(feed(&mut ep, true, true, 30));
     events.extend(feed(&mut ep, false, false, 20));
-    assert_eq!(
-        names(&events),
-        ["speculate", "end", "start", "speculate", "end"]
-    );
+    assert_eq!(names(&events), ["speculate", "end", "start", "speculate", "end"]);
 }
 
 #[test]
@@ -151,10 +119,7 @@ fn a_single_voiced_blip_in_the_silence_does_not_cancel() {
 
 #[test]
 fn max_length_cuts_a_monologue() {
-    let mut ep = Endpointer::new(EndpointConfig {
-        max_utterance_ms: 2_000,
-        ..EndpointConfig::default()
-    });
+    let mut ep = Endpointer::new(EndpointConfig { max_utterance_ms: 2_000, ..EndpointConfig::default() });
     let events = feed(&mut ep, true, true, 150);
     assert_eq!(names(&events), ["start", "end", "start"]);
     let u = turn(&events);
@@ -181,15 +146,9 @@ fn pre_roll_keeps_the_audio_before_speech_start() {
     // The ten silent frames (200 ms) right before the first voiced one are kept...
     let first_voiced = markers.iter().position(|&m| m == 200).expect("speech kept");
     assert!(first_voiced >= 10, "pre-roll of {first_voiced} frames");
-    assert_eq!(
-        &markers[first_voiced - 10..first_voiced],
-        &(120..130).collect::<Vec<i16>>()[..]
-    );
+    assert_eq!(&markers[first_voiced - 10..first_voiced], &(120..130).collect::<Vec<i16>>()[..]);
     // ...and every voiced frame is there, in order.
-    assert_eq!(
-        &markers[first_voiced..first_voiced + 60],
-        &(200..260).collect::<Vec<i16>>()[..]
-    );
+    assert_eq!(&markers[first_voiced..first_voiced + 60], &(200..260).collect::<Vec<i16>>()[..]);
 }
 
 #[test]
@@ -197,16 +156,10 @@ fn barge_in_needs_200ms_of_loud_speech_while_the_agent_talks() {
     let mut ep = Endpointer::new(EndpointConfig::default());
     ep.set_agent_speaking(true);
     // Our own echo: voiced by the VAD but quiet.
-    assert!(
-        feed(&mut ep, true, false, 100).is_empty(),
-        "echo must not barge in"
-    );
+    assert!(feed(&mut ep, true, false, 100).is_empty(), "echo must not barge in");
     feed(&mut ep, false, false, 10);
     // "mhm": 160 ms.
-    assert!(
-        feed(&mut ep, true, true, 8).is_empty(),
-        "backchannel must not barge in"
-    );
+    assert!(feed(&mut ep, true, true, 8).is_empty(), "backchannel must not barge in");
     feed(&mut ep, false, false, 10);
     let events = feed(&mut ep, true, true, 20);
     assert_eq!(names(&events), ["barge_in"]);
@@ -236,10 +189,7 @@ fn quiet_speech_still_starts_a_turn_when_the_agent_is_silent() {
 fn no_input_fires_every_six_seconds_of_mutual_silence() {
     let mut ep = Endpointer::new(EndpointConfig::default());
     ep.set_agent_speaking(true);
-    assert!(
-        feed(&mut ep, false, false, 400).is_empty(),
-        "not while the agent talks"
-    );
+    assert!(feed(&mut ep, false, false, 400).is_empty(), "not while the agent talks");
     ep.set_agent_speaking(false);
     let events = feed(&mut ep, false, false, 600);
     assert_eq!(names(&events), ["no_input", "no_input"]);

@@ -59,27 +59,17 @@ impl Default for LiveHub {
 
 impl LiveHub {
     pub fn new(capacity: usize) -> Self {
-        LiveHub {
-            tx: broadcast::channel(capacity.max(1)).0,
-        }
+        LiveHub { tx: broadcast::channel(capacity.max(1)).0 }
     }
 
     pub fn publish(&self, tenant_id: &str, call_id: &str, kind: LiveEventKind) {
-        let event = LiveEvent {
-            tenant_id: tenant_id.to_string(),
-            call_id: call_id.to_string(),
-            at: Utc::now(),
-            kind,
-        };
+        let event = LiveEvent { tenant_id: tenant_id.to_string(), call_id: call_id.to_string(), at: Utc::now(), kind };
         // No subscribers is normal (nobody watching).
         let _ = self.tx.send(Arc::new(event));
     }
 
     pub fn subscribe(&self, tenant_id: &str) -> LiveSubscription {
-        LiveSubscription {
-            rx: self.tx.subscribe(),
-            tenant_id: tenant_id.to_string(),
-        }
+        LiveSubscription { rx: self.tx.subscribe(), tenant_id: tenant_id.to_string() }
     }
 
     pub fn subscribers(&self) -> usize {
@@ -126,22 +116,14 @@ mod tests {
         let mut a = hub.subscribe("a");
         let mut b = hub.subscribe("b");
         hub.publish("b", "call-b", LiveEventKind::CallStarted { from: None });
-        hub.publish(
-            "a",
-            "call-a",
-            LiveEventKind::CallerSaid { text: "hi".into() },
-        );
-        let Some(LiveItem::Event(e)) = a.next().await else {
-            panic!()
-        };
+        hub.publish("a", "call-a", LiveEventKind::CallerSaid { text: "hi".into() });
+        let Some(LiveItem::Event(e)) = a.next().await else { panic!() };
         assert_eq!(e.call_id, "call-a");
         let json = serde_json::to_value(&*e).unwrap();
         assert_eq!(json["type"], "caller_said");
         assert_eq!(json["text"], "hi");
         assert!(json.get("tenant_id").is_none());
-        let Some(LiveItem::Event(e)) = b.next().await else {
-            panic!()
-        };
+        let Some(LiveItem::Event(e)) = b.next().await else { panic!() };
         assert_eq!(e.call_id, "call-b");
     }
 
@@ -153,9 +135,7 @@ mod tests {
             hub.publish("a", &format!("c{i}"), LiveEventKind::EmergencyFlagged);
         }
         assert_eq!(a.next().await, Some(LiveItem::Lagged(3)));
-        let Some(LiveItem::Event(e)) = a.next().await else {
-            panic!()
-        };
+        let Some(LiveItem::Event(e)) = a.next().await else { panic!() };
         assert_eq!(e.call_id, "c3");
     }
 }

@@ -133,8 +133,7 @@ impl Pacer {
     }
 
     fn buffered_at_twilio(&self, now: Instant) -> Duration {
-        self.playout_end
-            .map_or(Duration::ZERO, |end| end.saturating_duration_since(now))
+        self.playout_end.map_or(Duration::ZERO, |end| end.saturating_duration_since(now))
     }
 
     /// Whether the caller is (or may still be) hearing the agent.
@@ -155,9 +154,7 @@ impl Pacer {
             Item::Mark(_) => Some(now),
             Item::Frame(_) => {
                 let threshold = self.lead - FRAME;
-                Some(self.playout_end.map_or(now, |end| {
-                    end.checked_sub(threshold).unwrap_or(now).max(now)
-                }))
+                Some(self.playout_end.map_or(now, |end| end.checked_sub(threshold).unwrap_or(now).max(now)))
             }
         }
     }
@@ -171,10 +168,7 @@ impl Pacer {
                     let index = *index;
                     self.queue.pop_front();
                     self.outstanding_marks += 1;
-                    out.push(Outbound::mark(
-                        &self.stream_sid,
-                        &self.sentences[index].mark,
-                    ));
+                    out.push(Outbound::mark(&self.stream_sid, &self.sentences[index].mark));
                 }
                 Item::Frame(_) => {
                     if self.buffered_at_twilio(now) + FRAME > self.lead {
@@ -196,11 +190,7 @@ impl Pacer {
 
     fn mark_first_send(&mut self, now: Instant) {
         let index = self.frames_sent;
-        if let Some(s) = self
-            .sentences
-            .iter_mut()
-            .rev()
-            .find(|s| s.first_frame == index && s.frames > 0)
+        if let Some(s) = self.sentences.iter_mut().rev().find(|s| s.first_frame == index && s.frames > 0)
             && s.first_sent_at.is_none()
         {
             s.first_sent_at = Some(now);
@@ -221,20 +211,12 @@ impl Pacer {
 
     /// When the first frame of reply `turn` went out.
     pub fn first_frame_sent(&self, turn: u32) -> Option<Instant> {
-        self.sentences
-            .iter()
-            .filter(|s| s.turn == turn)
-            .find_map(|s| s.first_sent_at)
+        self.sentences.iter().filter(|s| s.turn == turn).find_map(|s| s.first_sent_at)
     }
 
     /// The part of reply `turn` confirmed heard so far.
     pub fn heard_text(&self, turn: u32) -> String {
-        join(
-            self.sentences
-                .iter()
-                .filter(|s| s.turn == turn && s.heard)
-                .map(|s| s.text.clone()),
-        )
+        join(self.sentences.iter().filter(|s| s.turn == turn && s.heard).map(|s| s.text.clone()))
     }
 
     /// Barge-in: drops everything unsent and returns the `clear` to send plus
@@ -244,10 +226,7 @@ impl Pacer {
         if !self.is_playing(now) {
             return None;
         }
-        let buffered_frames = self
-            .buffered_at_twilio(now)
-            .as_millis()
-            .div_ceil(FRAME.as_millis()) as usize;
+        let buffered_frames = self.buffered_at_twilio(now).as_millis().div_ceil(FRAME.as_millis()) as usize;
         let played = self.frames_sent.saturating_sub(buffered_frames);
         let mut turn = None;
         let mut heard = Vec::new();
@@ -273,41 +252,20 @@ impl Pacer {
         self.playout_end = None;
         self.outstanding_marks = 0;
         let turn = turn?;
-        let confirmed = self
-            .sentences
-            .iter()
-            .filter(|s| s.turn == turn && s.heard && !s.cut)
-            .map(|s| s.text.clone());
-        let partial = heard
-            .into_iter()
-            .filter(|(t, _)| *t == turn)
-            .map(|(_, text)| text);
+        let confirmed = self.sentences.iter().filter(|s| s.turn == turn && s.heard && !s.cut).map(|s| s.text.clone());
+        let partial = heard.into_iter().filter(|(t, _)| *t == turn).map(|(_, text)| text);
         let heard_text = join(confirmed.chain(partial));
-        Some((
-            Outbound::clear(&self.stream_sid),
-            Cleared {
-                turn,
-                heard_text,
-                truncated,
-            },
-        ))
+        Some((Outbound::clear(&self.stream_sid), Cleared { turn, heard_text, truncated }))
     }
 
     /// Forgets the records of turns before `turn` (keeps memory flat on long calls).
     pub fn forget_before(&mut self, turn: u32) {
-        if self
-            .sentences
-            .iter()
-            .any(|s| s.turn < turn && !s.heard && !s.cut)
-        {
+        if self.sentences.iter().any(|s| s.turn < turn && !s.heard && !s.cut) {
             return; // still playing; forgetting would shift indices under queued marks
         }
         if self.queue.is_empty() {
             self.sentences.retain(|s| s.turn >= turn);
-            let base = self
-                .sentences
-                .first()
-                .map_or(self.frames_queued, |s| s.first_frame);
+            let base = self.sentences.first().map_or(self.frames_queued, |s| s.first_frame);
             for s in &mut self.sentences {
                 s.first_frame -= base;
             }
@@ -318,10 +276,7 @@ impl Pacer {
 }
 
 fn join(parts: impl Iterator<Item = String>) -> String {
-    parts
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    parts.filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 /// The leading words of `text` in proportion to `played` of `total` frames.

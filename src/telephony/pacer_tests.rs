@@ -24,9 +24,7 @@ async fn drive(p: &mut Pacer, t0: Instant, until: Duration) -> Vec<(Duration, Ou
 }
 
 fn frames(n: usize) -> Vec<u8> {
-    (0..n * FRAME_BYTES)
-        .map(|i| (i / FRAME_BYTES) as u8)
-        .collect()
+    (0..n * FRAME_BYTES).map(|i| (i / FRAME_BYTES) as u8).collect()
 }
 
 #[tokio::test(start_paused = true)]
@@ -35,39 +33,24 @@ async fn frames_go_out_on_a_20ms_clock_with_an_80ms_lead() {
     let mut p = Pacer::new("MZ1", LEAD);
     let mark = p.push_sentence(1, "Hello there.", &frames(50));
     let sent = drive(&mut p, t0, Duration::from_secs(2)).await;
-    let media: Vec<Duration> = sent
-        .iter()
-        .filter(|(_, m)| matches!(m, Outbound::Media { .. }))
-        .map(|(t, _)| *t)
-        .collect();
+    let media: Vec<Duration> =
+        sent.iter().filter(|(_, m)| matches!(m, Outbound::Media { .. })).map(|(t, _)| *t).collect();
     assert_eq!(media.len(), 50);
     assert_eq!(&media[..4], &[Duration::ZERO; 4], "lead burst of 4 frames");
     for (i, t) in media.iter().enumerate() {
         // Audio sent so far minus audio played so far never exceeds the lead.
         let queued_at_twilio = FRAME * (i as u32 + 1) - *t;
-        assert!(
-            queued_at_twilio <= LEAD,
-            "frame {i} at {t:?} leaves {queued_at_twilio:?} queued"
-        );
+        assert!(queued_at_twilio <= LEAD, "frame {i} at {t:?} leaves {queued_at_twilio:?} queued");
         if i >= 4 {
             assert_eq!(*t, FRAME * (i as u32 - 3), "frame {i} paced");
         }
     }
     let (last_t, last) = sent.last().unwrap();
-    assert_eq!(
-        last,
-        &Outbound::mark("MZ1", &mark),
-        "mark follows the sentence"
-    );
+    assert_eq!(last, &Outbound::mark("MZ1", &mark), "mark follows the sentence");
     assert_eq!(*last_t, *media.last().unwrap());
     // The frames carry the sentence's bytes in order.
-    let Outbound::Media { media: first, .. } = &sent[1].1 else {
-        panic!()
-    };
-    assert_eq!(
-        first.payload,
-        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [1u8; 160])
-    );
+    let Outbound::Media { media: first, .. } = &sent[1].1 else { panic!() };
+    assert_eq!(first.payload, base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [1u8; 160]));
 }
 
 #[tokio::test(start_paused = true)]
@@ -76,11 +59,8 @@ async fn a_partial_last_frame_is_padded_with_silence() {
     p.push_sentence(1, "Hi.", &[7u8; 200]);
     let sent = p.poll(Instant::now());
     assert_eq!(sent.len(), 3, "two frames and the mark");
-    let Outbound::Media { media, .. } = &sent[1] else {
-        panic!()
-    };
-    let bytes =
-        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &media.payload).unwrap();
+    let Outbound::Media { media, .. } = &sent[1] else { panic!() };
+    let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &media.payload).unwrap();
     assert_eq!(bytes.len(), FRAME_BYTES);
     assert_eq!(&bytes[..40], &[7u8; 40]);
     assert!(bytes[40..].iter().all(|&b| b == MULAW_SILENCE));
@@ -111,11 +91,7 @@ async fn clear_cuts_mid_sentence_and_truncates_the_line() {
     let t0 = Instant::now();
     let mut p = Pacer::new("MZ1", LEAD);
     let m1 = p.push_sentence(1, "Hello there.", &frames(25));
-    let m2 = p.push_sentence(
-        1,
-        "How can I help you with your plumbing today?",
-        &frames(50),
-    );
+    let m2 = p.push_sentence(1, "How can I help you with your plumbing today?", &frames(50));
     drive(&mut p, t0, Duration::from_millis(500)).await;
     p.on_mark_echo(&m1);
     drive(&mut p, t0, Duration::from_millis(700)).await;
@@ -123,14 +99,7 @@ async fn clear_cuts_mid_sentence_and_truncates_the_line() {
     // 10 of the second sentence's 50 frames (1 of its 8 words).
     let (clear, cleared) = p.clear(Instant::now()).expect("was playing");
     assert_eq!(clear, Outbound::clear("MZ1"));
-    assert_eq!(
-        cleared,
-        Cleared {
-            turn: 1,
-            heard_text: "Hello there. How".into(),
-            truncated: true
-        }
-    );
+    assert_eq!(cleared, Cleared { turn: 1, heard_text: "Hello there. How".into(), truncated: true });
     assert!(!p.is_playing(Instant::now()));
     assert!(p.poll(Instant::now()).is_empty(), "nothing more is sent");
     assert_eq!(p.next_wakeup(Instant::now()), None);
@@ -143,11 +112,7 @@ async fn clear_cuts_mid_sentence_and_truncates_the_line() {
 async fn clear_before_any_mark_keeps_only_the_played_words() {
     let t0 = Instant::now();
     let mut p = Pacer::new("MZ1", LEAD);
-    p.push_sentence(
-        2,
-        "one two three four five six seven eight nine ten",
-        &frames(100),
-    );
+    p.push_sentence(2, "one two three four five six seven eight nine ten", &frames(100));
     drive(&mut p, t0, Duration::from_millis(1000)).await;
     // 54 frames sent by 1000 ms, 4 buffered: 50 of 100 played.
     let (_, cleared) = p.clear(Instant::now()).unwrap();
@@ -165,19 +130,11 @@ async fn after_an_underrun_the_lead_burst_restarts_and_next_turn_is_tracked() {
     let t1 = Instant::now();
     p.push_sentence(2, "Second.", &frames(10));
     let sent = drive(&mut p, t1, Duration::from_millis(500)).await;
-    let at_start = sent
-        .iter()
-        .filter(|(t, m)| t.is_zero() && matches!(m, Outbound::Media { .. }))
-        .count();
+    let at_start = sent.iter().filter(|(t, m)| t.is_zero() && matches!(m, Outbound::Media { .. })).count();
     assert_eq!(at_start, 4);
     assert_eq!(p.first_frame_sent(2), Some(t1));
     assert_eq!(p.first_frame_sent(1), None, "forgotten");
-    assert_eq!(
-        sent.iter()
-            .filter(|(_, m)| matches!(m, Outbound::Media { .. }))
-            .count(),
-        10
-    );
+    assert_eq!(sent.iter().filter(|(_, m)| matches!(m, Outbound::Media { .. })).count(), 10);
 }
 
 #[tokio::test(start_paused = true)]

@@ -164,7 +164,9 @@ pub trait CallControl: Send + Sync {
 
 impl CallControl for TwilioRest {
     fn transfer(&self, call_sid: String, to: String) -> BoxFuture<'_, Result<(), String>> {
-        Box::pin(async move { TwilioRest::transfer(self, &call_sid, &to, None).await.map(|_| ()).map_err(|e| e.to_string()) })
+        Box::pin(async move {
+            TwilioRest::transfer(self, &call_sid, &to, None).await.map(|_| ()).map_err(|e| e.to_string())
+        })
     }
 
     fn hang_up(&self, call_sid: String) -> BoxFuture<'_, Result<(), String>> {

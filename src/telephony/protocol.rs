@@ -45,14 +45,10 @@ impl<'de> Deserialize<'de> for StrNum {
                 Ok(StrNum(v))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<StrNum, E> {
-                u64::try_from(v)
-                    .map(StrNum)
-                    .map_err(|_| E::custom("negative number"))
+                u64::try_from(v).map(StrNum).map_err(|_| E::custom("negative number"))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<StrNum, E> {
-                v.parse::<u64>()
-                    .map(StrNum)
-                    .map_err(|_| E::custom(format!("{v:?} is not a non-negative integer")))
+                v.parse::<u64>().map(StrNum).map_err(|_| E::custom(format!("{v:?} is not a non-negative integer")))
             }
         }
         d.deserialize_any(V)
@@ -259,27 +255,15 @@ pub struct OutboundPayload {
 
 impl Outbound {
     pub fn media(stream_sid: &str, mulaw: &[u8]) -> Self {
-        Outbound::Media {
-            stream_sid: stream_sid.to_string(),
-            media: OutboundPayload {
-                payload: B64.encode(mulaw),
-            },
-        }
+        Outbound::Media { stream_sid: stream_sid.to_string(), media: OutboundPayload { payload: B64.encode(mulaw) } }
     }
 
     pub fn mark(stream_sid: &str, name: &str) -> Self {
-        Outbound::Mark {
-            stream_sid: stream_sid.to_string(),
-            mark: MarkName {
-                name: name.to_string(),
-            },
-        }
+        Outbound::Mark { stream_sid: stream_sid.to_string(), mark: MarkName { name: name.to_string() } }
     }
 
     pub fn clear(stream_sid: &str) -> Self {
-        Outbound::Clear {
-            stream_sid: stream_sid.to_string(),
-        }
+        Outbound::Clear { stream_sid: stream_sid.to_string() }
     }
 
     pub fn name(&self) -> &'static str {
@@ -322,10 +306,7 @@ impl ProtocolError {
     }
 
     fn malformed(event: &str, detail: impl fmt::Display) -> Self {
-        ProtocolError::Malformed {
-            event: event.to_string(),
-            detail: truncate(&detail.to_string(), 200),
-        }
+        ProtocolError::Malformed { event: event.to_string(), detail: truncate(&detail.to_string(), 200) }
     }
 }
 
@@ -343,8 +324,8 @@ fn envelope_event(text: &str, known: &[&'static str]) -> Result<&'static str, Pr
     if text.len() > MAX_MESSAGE_BYTES {
         return Err(ProtocolError::TooLarge(text.len()));
     }
-    let envelope: Envelope<'_> = serde_json::from_str(text)
-        .map_err(|e| ProtocolError::NotAnEvent(truncate(&e.to_string(), 200)))?;
+    let envelope: Envelope<'_> =
+        serde_json::from_str(text).map_err(|e| ProtocolError::NotAnEvent(truncate(&e.to_string(), 200)))?;
     known
         .iter()
         .find(|k| **k == envelope.event)
@@ -355,8 +336,7 @@ fn envelope_event(text: &str, known: &[&'static str]) -> Result<&'static str, Pr
 /// Parses and validates one text frame from Twilio.
 pub fn parse_inbound(text: &str) -> Result<Inbound, ProtocolError> {
     let event = envelope_event(text, INBOUND_EVENTS)?;
-    let message: Inbound =
-        serde_json::from_str(text).map_err(|e| ProtocolError::malformed(event, e))?;
+    let message: Inbound = serde_json::from_str(text).map_err(|e| ProtocolError::malformed(event, e))?;
     validate_inbound(&message)?;
     Ok(message)
 }
@@ -364,8 +344,7 @@ pub fn parse_inbound(text: &str) -> Result<Inbound, ProtocolError> {
 /// Parses one frame we (or a server under test) would send to Twilio.
 pub fn parse_outbound(text: &str) -> Result<Outbound, ProtocolError> {
     let event = envelope_event(text, OUTBOUND_EVENTS)?;
-    let message: Outbound =
-        serde_json::from_str(text).map_err(|e| ProtocolError::malformed(event, e))?;
+    let message: Outbound = serde_json::from_str(text).map_err(|e| ProtocolError::malformed(event, e))?;
     match &message {
         Outbound::Media { stream_sid, media } => {
             require_sid(event, stream_sid)?;
@@ -389,10 +368,7 @@ fn validate_inbound(message: &Inbound) -> Result<(), ProtocolError> {
     match message {
         Inbound::Start(m) => {
             if m.start.stream_sid != m.stream_sid {
-                return Err(ProtocolError::malformed(
-                    event,
-                    "start.streamSid differs from streamSid",
-                ));
+                return Err(ProtocolError::malformed(event, "start.streamSid differs from streamSid"));
             }
             if m.start.call_sid.is_empty() {
                 return Err(ProtocolError::malformed(event, "empty callSid"));
@@ -403,15 +379,9 @@ fn validate_inbound(message: &Inbound) -> Result<(), ProtocolError> {
         }
         Inbound::Dtmf(m) => {
             let digit = m.dtmf.digit.as_str();
-            let valid = digit.len() == 1
-                && digit
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || "*#ABCD".contains(c));
+            let valid = digit.len() == 1 && digit.chars().all(|c| c.is_ascii_digit() || "*#ABCD".contains(c));
             if !valid {
-                return Err(ProtocolError::malformed(
-                    event,
-                    format!("{:?} is not a DTMF key", truncate(digit, 16)),
-                ));
+                return Err(ProtocolError::malformed(event, format!("{:?} is not a DTMF key", truncate(digit, 16))));
             }
         }
         Inbound::Mark(m) => require_mark_name(&m.mark.name)?,
@@ -422,35 +392,24 @@ fn validate_inbound(message: &Inbound) -> Result<(), ProtocolError> {
 
 fn require_sid(event: &str, sid: &str) -> Result<(), ProtocolError> {
     if sid.is_empty() || sid.len() > 64 {
-        return Err(ProtocolError::malformed(
-            event,
-            "streamSid must be 1-64 characters",
-        ));
+        return Err(ProtocolError::malformed(event, "streamSid must be 1-64 characters"));
     }
     Ok(())
 }
 
 fn require_mark_name(name: &str) -> Result<(), ProtocolError> {
     if name.is_empty() || name.len() > 128 {
-        return Err(ProtocolError::malformed(
-            "mark",
-            "mark name must be 1-128 characters",
-        ));
+        return Err(ProtocolError::malformed("mark", "mark name must be 1-128 characters"));
     }
     Ok(())
 }
 
 fn decode_audio(payload: &str, event: &str) -> Result<Vec<u8>, ProtocolError> {
-    let bytes = B64
-        .decode(payload)
-        .map_err(|e| ProtocolError::malformed(event, format!("payload: {e}")))?;
+    let bytes = B64.decode(payload).map_err(|e| ProtocolError::malformed(event, format!("payload: {e}")))?;
     if bytes.is_empty() || bytes.len() > MAX_PAYLOAD_BYTES {
         return Err(ProtocolError::malformed(
             event,
-            format!(
-                "payload of {} bytes (expected 1-{MAX_PAYLOAD_BYTES})",
-                bytes.len()
-            ),
+            format!("payload of {} bytes (expected 1-{MAX_PAYLOAD_BYTES})", bytes.len()),
         ));
     }
     Ok(bytes)

@@ -11,40 +11,24 @@ const STOP: &str = r#"{"event":"stop","sequenceNumber":"5","stop":{"accountSid":
 #[test]
 fn connected_parses() {
     let m = parse_inbound(CONNECTED).unwrap();
-    assert_eq!(
-        m,
-        Inbound::Connected(Connected {
-            protocol: "Call".into(),
-            version: "1.0.0".into()
-        })
-    );
+    assert_eq!(m, Inbound::Connected(Connected { protocol: "Call".into(), version: "1.0.0".into() }));
     assert_eq!(m.sequence_number(), None);
 }
 
 #[test]
 fn start_parses_with_custom_parameters_and_string_numbers() {
-    let Inbound::Start(s) = parse_inbound(START).unwrap() else {
-        panic!("not start")
-    };
+    let Inbound::Start(s) = parse_inbound(START).unwrap() else { panic!("not start") };
     assert_eq!(s.sequence_number, StrNum(1));
     assert_eq!(s.start.call_sid, "CA123");
-    assert_eq!(
-        s.start.custom_parameters.get("token").map(String::as_str),
-        Some("abc.def")
-    );
-    assert_eq!(
-        s.start.custom_parameters.get("tenant").map(String::as_str),
-        Some("acme")
-    );
+    assert_eq!(s.start.custom_parameters.get("token").map(String::as_str), Some("abc.def"));
+    assert_eq!(s.start.custom_parameters.get("tenant").map(String::as_str), Some("acme"));
     assert!(s.start.media_format.is_mulaw_8k_mono());
     assert_eq!(s.start.tracks, vec!["inbound".to_string()]);
 }
 
 #[test]
 fn media_parses_and_decodes() {
-    let Inbound::Media(m) = parse_inbound(MEDIA).unwrap() else {
-        panic!("not media")
-    };
+    let Inbound::Media(m) = parse_inbound(MEDIA).unwrap() else { panic!("not media") };
     assert_eq!(m.sequence_number.0, 3);
     assert_eq!(m.media.chunk.0, 1);
     assert_eq!(m.media.timestamp.0, 5);
@@ -53,17 +37,11 @@ fn media_parses_and_decodes() {
 
 #[test]
 fn dtmf_mark_and_stop_parse() {
-    let Inbound::Dtmf(d) = parse_inbound(DTMF).unwrap() else {
-        panic!("not dtmf")
-    };
+    let Inbound::Dtmf(d) = parse_inbound(DTMF).unwrap() else { panic!("not dtmf") };
     assert_eq!(d.dtmf.digit, "1");
-    let Inbound::Mark(m) = parse_inbound(MARK).unwrap() else {
-        panic!("not mark")
-    };
+    let Inbound::Mark(m) = parse_inbound(MARK).unwrap() else { panic!("not mark") };
     assert_eq!(m.mark.name, "my label");
-    let Inbound::Stop(s) = parse_inbound(STOP).unwrap() else {
-        panic!("not stop")
-    };
+    let Inbound::Stop(s) = parse_inbound(STOP).unwrap() else { panic!("not stop") };
     assert_eq!(s.stop.call_sid, "CA123");
     assert_eq!(s.sequence_number.0, 5);
 }
@@ -75,10 +53,7 @@ fn inbound_round_trips_with_numbers_as_strings() {
         let json = parsed.to_json();
         assert_eq!(parse_inbound(&json).unwrap(), parsed, "{json}");
         if parsed.sequence_number().is_some() {
-            assert!(
-                json.contains(r#""sequenceNumber":""#),
-                "numbers must be strings: {json}"
-            );
+            assert!(json.contains(r#""sequenceNumber":""#), "numbers must be strings: {json}");
         }
     }
 }
@@ -87,21 +62,11 @@ fn inbound_round_trips_with_numbers_as_strings() {
 fn outbound_serializes_exactly_as_twilio_expects() {
     let media = Outbound::media("MZ1", &[0xff, 0x7f]);
     let v: serde_json::Value = serde_json::from_str(&media.to_json()).unwrap();
-    assert_eq!(
-        v,
-        serde_json::json!({"event":"media","streamSid":"MZ1","media":{"payload":"/38="}})
-    );
-    let mark: serde_json::Value =
-        serde_json::from_str(&Outbound::mark("MZ1", "t1.s0").to_json()).unwrap();
-    assert_eq!(
-        mark,
-        serde_json::json!({"event":"mark","streamSid":"MZ1","mark":{"name":"t1.s0"}})
-    );
+    assert_eq!(v, serde_json::json!({"event":"media","streamSid":"MZ1","media":{"payload":"/38="}}));
+    let mark: serde_json::Value = serde_json::from_str(&Outbound::mark("MZ1", "t1.s0").to_json()).unwrap();
+    assert_eq!(mark, serde_json::json!({"event":"mark","streamSid":"MZ1","mark":{"name":"t1.s0"}}));
     let clear: serde_json::Value = serde_json::from_str(&Outbound::clear("MZ1").to_json()).unwrap();
-    assert_eq!(
-        clear,
-        serde_json::json!({"event":"clear","streamSid":"MZ1"})
-    );
+    assert_eq!(clear, serde_json::json!({"event":"clear","streamSid":"MZ1"}));
     for o in [media, Outbound::mark("MZ1", "x"), Outbound::clear("MZ1")] {
         assert_eq!(parse_outbound(&o.to_json()).unwrap(), o);
     }
@@ -147,14 +112,8 @@ fn garbage_is_a_typed_error_never_a_panic() {
             r#"{"event":"dtmf","streamSid":"MZ1","sequenceNumber":"5","dtmf":{"track":"inbound_track","digit":"x"}}"#,
             "malformed",
         ),
-        (
-            r#"{"event":"mark","sequenceNumber":"4","streamSid":"MZ1","mark":{"name":""}}"#,
-            "malformed",
-        ),
-        (
-            r#"{"event":"stop","sequenceNumber":"5","streamSid":"MZ1"}"#,
-            "malformed",
-        ),
+        (r#"{"event":"mark","sequenceNumber":"4","streamSid":"MZ1","mark":{"name":""}}"#, "malformed"),
+        (r#"{"event":"stop","sequenceNumber":"5","streamSid":"MZ1"}"#, "malformed"),
     ];
     for (text, kind) in cases {
         let err = parse_inbound(text).expect_err(text);
@@ -164,14 +123,8 @@ fn garbage_is_a_typed_error_never_a_panic() {
 
 #[test]
 fn oversized_frames_are_refused_before_parsing() {
-    let huge = format!(
-        r#"{{"event":"media","pad":"{}"}}"#,
-        "a".repeat(MAX_MESSAGE_BYTES)
-    );
-    assert_eq!(
-        parse_inbound(&huge).unwrap_err(),
-        ProtocolError::TooLarge(huge.len())
-    );
+    let huge = format!(r#"{{"event":"media","pad":"{}"}}"#, "a".repeat(MAX_MESSAGE_BYTES));
+    assert_eq!(parse_inbound(&huge).unwrap_err(), ProtocolError::TooLarge(huge.len()));
     // A payload that fits the frame limit but decodes to more than a second of audio.
     let big_audio = B64.encode(vec![0u8; MAX_PAYLOAD_BYTES + 3]);
     let frame = format!(
@@ -182,11 +135,7 @@ fn oversized_frames_are_refused_before_parsing() {
 
 #[test]
 fn start_with_mismatched_stream_sid_is_refused() {
-    let bad = START.replacen(
-        "\"streamSid\":\"MZ18ad3ab5a668481ce02b83e7395059f0\"}",
-        "\"streamSid\":\"MZother\"}",
-        1,
-    );
+    let bad = START.replacen("\"streamSid\":\"MZ18ad3ab5a668481ce02b83e7395059f0\"}", "\"streamSid\":\"MZother\"}", 1);
     assert_ne!(bad, START);
     assert_eq!(parse_inbound(&bad).unwrap_err().kind(), "malformed");
 }
@@ -194,10 +143,6 @@ fn start_with_mismatched_stream_sid_is_refused() {
 #[test]
 fn unknown_extra_fields_are_tolerated() {
     // Twilio adds fields over time; new ones must not break calls.
-    let extended = MEDIA.replacen(
-        "\"track\":\"inbound\"",
-        "\"track\":\"inbound\",\"new\":{\"x\":1}",
-        1,
-    );
+    let extended = MEDIA.replacen("\"track\":\"inbound\"", "\"track\":\"inbound\",\"new\":{\"x\":1}", 1);
     assert!(parse_inbound(&extended).is_ok());
 }

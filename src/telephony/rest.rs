@@ -30,11 +30,7 @@ pub enum RestError {
     #[error("Twilio request failed: {0}")]
     Transport(String),
     #[error("Twilio answered {status}{}: {message}", code.map(|c| format!(" (code {c})")).unwrap_or_default())]
-    Api {
-        status: u16,
-        code: Option<u32>,
-        message: String,
-    },
+    Api { status: u16, code: Option<u32>, message: String },
     #[error("unexpected Twilio response: {0}")]
     Decode(String),
 }
@@ -71,20 +67,12 @@ pub struct TwilioRest {
 
 impl std::fmt::Debug for TwilioRest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TwilioRest")
-            .field("base", &self.base)
-            .field("account_sid", &self.account_sid)
-            .finish()
+        f.debug_struct("TwilioRest").field("base", &self.base).field("account_sid", &self.account_sid).finish()
     }
 }
 
 impl TwilioRest {
-    pub fn new(
-        base: &str,
-        account_sid: &str,
-        auth_token: &str,
-        timeout: Duration,
-    ) -> Result<Self, RestError> {
+    pub fn new(base: &str, account_sid: &str, auth_token: &str, timeout: Duration) -> Result<Self, RestError> {
         if !is_sid(account_sid, "AC") {
             return Err(RestError::InvalidArgument("account SID"));
         }
@@ -105,35 +93,22 @@ impl TwilioRest {
     /// The client for the configured account, or `NotConfigured`.
     pub fn from_config(config: &Config) -> Result<Self, RestError> {
         match (&config.twilio_account_sid, &config.twilio_auth_token) {
-            (Some(sid), Some(token)) => {
-                Self::new(&config.twilio_api_base, sid, token, Duration::from_secs(10))
-            }
+            (Some(sid), Some(token)) => Self::new(&config.twilio_api_base, sid, token, Duration::from_secs(10)),
             _ => Err(RestError::NotConfigured),
         }
     }
 
     /// Replaces a live call's TwiML (what Twilio does next on that call).
-    pub async fn update_call_twiml(
-        &self,
-        call_sid: &str,
-        twiml: &str,
-    ) -> Result<CallResource, RestError> {
+    pub async fn update_call_twiml(&self, call_sid: &str, twiml: &str) -> Result<CallResource, RestError> {
         self.update_call(call_sid, &[("Twiml", twiml)]).await
     }
 
     /// Transfers a live call to `to` (the owner's phone).
-    pub async fn transfer(
-        &self,
-        call_sid: &str,
-        to: &str,
-        caller_id: Option<&str>,
-    ) -> Result<CallResource, RestError> {
+    pub async fn transfer(&self, call_sid: &str, to: &str, caller_id: Option<&str>) -> Result<CallResource, RestError> {
         if !is_e164(to) || caller_id.is_some_and(|c| !is_e164(c)) {
             return Err(RestError::InvalidArgument("phone number (E.164 expected)"));
         }
-        let xml = twiml::Response::new()
-            .dial(to, caller_id, Some(30))
-            .to_xml();
+        let xml = twiml::Response::new().dial(to, caller_id, Some(30)).to_xml();
         self.update_call_twiml(call_sid, &xml).await
     }
 
@@ -142,28 +117,16 @@ impl TwilioRest {
         self.update_call(call_sid, &[("Status", "completed")]).await
     }
 
-    async fn update_call(
-        &self,
-        call_sid: &str,
-        form: &[(&str, &str)],
-    ) -> Result<CallResource, RestError> {
+    async fn update_call(&self, call_sid: &str, form: &[(&str, &str)]) -> Result<CallResource, RestError> {
         if !is_sid(call_sid, "CA") {
             return Err(RestError::InvalidArgument("call SID"));
         }
-        let url = format!(
-            "{}/2010-04-01/Accounts/{}/Calls/{}.json",
-            self.base, self.account_sid, call_sid
-        );
+        let url = format!("{}/2010-04-01/Accounts/{}/Calls/{}.json", self.base, self.account_sid, call_sid);
         self.post(&url, form).await
     }
 
     /// Sends an SMS.
-    pub async fn send_sms(
-        &self,
-        from: &str,
-        to: &str,
-        body: &str,
-    ) -> Result<MessageResource, RestError> {
+    pub async fn send_sms(&self, from: &str, to: &str, body: &str) -> Result<MessageResource, RestError> {
         if !is_e164(from) || !is_e164(to) {
             return Err(RestError::InvalidArgument("phone number (E.164 expected)"));
         }
@@ -171,19 +134,11 @@ impl TwilioRest {
         if length == 0 || length > MAX_SMS_CHARS {
             return Err(RestError::InvalidArgument("SMS body (1-1600 characters)"));
         }
-        let url = format!(
-            "{}/2010-04-01/Accounts/{}/Messages.json",
-            self.base, self.account_sid
-        );
-        self.post(&url, &[("To", to), ("From", from), ("Body", body)])
-            .await
+        let url = format!("{}/2010-04-01/Accounts/{}/Messages.json", self.base, self.account_sid);
+        self.post(&url, &[("To", to), ("From", from), ("Body", body)]).await
     }
 
-    async fn post<T: for<'de> Deserialize<'de>>(
-        &self,
-        url: &str,
-        form: &[(&str, &str)],
-    ) -> Result<T, RestError> {
+    async fn post<T: for<'de> Deserialize<'de>>(&self, url: &str, form: &[(&str, &str)]) -> Result<T, RestError> {
         let response = self
             .http
             .post(url)
@@ -193,10 +148,7 @@ impl TwilioRest {
             .await
             .map_err(|e| RestError::Transport(e.without_url().to_string()))?;
         let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| RestError::Transport(e.without_url().to_string()))?;
+        let bytes = response.bytes().await.map_err(|e| RestError::Transport(e.without_url().to_string()))?;
         if !status.is_success() {
             let parsed: Option<ApiError> = serde_json::from_slice(&bytes).ok();
             return Err(RestError::Api {
@@ -219,9 +171,9 @@ pub fn is_sid(sid: &str, prefix: &str) -> bool {
 
 /// `+` and 8-15 digits.
 pub fn is_e164(number: &str) -> bool {
-    number.strip_prefix('+').is_some_and(|digits| {
-        (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
-    })
+    number
+        .strip_prefix('+')
+        .is_some_and(|digits| (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -243,26 +195,13 @@ mod tests {
     #[tokio::test]
     async fn invalid_arguments_never_reach_the_network() {
         // Port 9 (discard) is never contacted: validation fails first.
-        let c = TwilioRest::new(
-            "http://127.0.0.1:9",
-            "AC0123456789abcdef0123456789abcdef",
-            "t",
-            Duration::from_secs(1),
-        )
-        .unwrap();
-        assert!(matches!(
-            c.hang_up("CA/../x").await,
-            Err(RestError::InvalidArgument(_))
-        ));
-        assert!(matches!(
-            c.send_sms("+15550001111", "nope", "hi").await,
-            Err(RestError::InvalidArgument(_))
-        ));
+        let c =
+            TwilioRest::new("http://127.0.0.1:9", "AC0123456789abcdef0123456789abcdef", "t", Duration::from_secs(1))
+                .unwrap();
+        assert!(matches!(c.hang_up("CA/../x").await, Err(RestError::InvalidArgument(_))));
+        assert!(matches!(c.send_sms("+15550001111", "nope", "hi").await, Err(RestError::InvalidArgument(_))));
         let long = "x".repeat(MAX_SMS_CHARS + 1);
-        assert!(matches!(
-            c.send_sms("+15550001111", "+15550002222", &long).await,
-            Err(RestError::InvalidArgument(_))
-        ));
+        assert!(matches!(c.send_sms("+15550001111", "+15550002222", &long).await, Err(RestError::InvalidArgument(_))));
         assert!(TwilioRest::new("http://x", "ACnope", "t", Duration::from_secs(1)).is_err());
     }
 }

@@ -23,17 +23,9 @@ pub enum SequenceError {
     #[error("{event} is not expected while {phase:?}")]
     Unexpected { event: &'static str, phase: Phase },
     #[error("{event} carries streamSid {got:?}, this stream is {expected:?}")]
-    ForeignStream {
-        event: &'static str,
-        got: String,
-        expected: String,
-    },
+    ForeignStream { event: &'static str, got: String, expected: String },
     #[error("{event} sequenceNumber {got} does not follow {last}")]
-    OutOfOrder {
-        event: &'static str,
-        got: u64,
-        last: u64,
-    },
+    OutOfOrder { event: &'static str, got: u64, last: u64 },
 }
 
 impl SequenceError {
@@ -85,34 +77,20 @@ impl StreamSequencer {
             (Phase::AwaitingConnected, Inbound::Connected(_)) => true,
             // Tolerate a missing `connected`: it carries nothing we need.
             (Phase::AwaitingConnected | Phase::AwaitingStart, Inbound::Start(_)) => true,
-            (
-                Phase::Streaming,
-                Inbound::Media(_) | Inbound::Dtmf(_) | Inbound::Mark(_) | Inbound::Stop(_),
-            ) => true,
+            (Phase::Streaming, Inbound::Media(_) | Inbound::Dtmf(_) | Inbound::Mark(_) | Inbound::Stop(_)) => true,
             _ => false,
         };
         if !allowed {
-            return Err(SequenceError::Unexpected {
-                event,
-                phase: self.phase,
-            });
+            return Err(SequenceError::Unexpected { event, phase: self.phase });
         }
         if let (Some(expected), Some(got)) = (&self.stream_sid, message.stream_sid())
             && expected != got
         {
-            return Err(SequenceError::ForeignStream {
-                event,
-                got: got.to_string(),
-                expected: expected.clone(),
-            });
+            return Err(SequenceError::ForeignStream { event, got: got.to_string(), expected: expected.clone() });
         }
         if let Some(seq) = message.sequence_number() {
             if self.phase == Phase::Streaming && seq <= self.last_sequence {
-                return Err(SequenceError::OutOfOrder {
-                    event,
-                    got: seq,
-                    last: self.last_sequence,
-                });
+                return Err(SequenceError::OutOfOrder { event, got: seq, last: self.last_sequence });
             }
             self.last_sequence = seq;
         }
@@ -170,8 +148,10 @@ mod tests {
         s.accept(&media(3, 2, "MZ1")).unwrap();
         s.accept(&media(6, 5, "MZ1")).unwrap();
         assert_eq!(s.lost_chunks, 2);
-        s.accept(&msg(r#"{"event":"stop","sequenceNumber":"7","stop":{"accountSid":"AC1","callSid":"CA1"},"streamSid":"MZ1"}"#))
-            .unwrap();
+        s.accept(&msg(
+            r#"{"event":"stop","sequenceNumber":"7","stop":{"accountSid":"AC1","callSid":"CA1"},"streamSid":"MZ1"}"#,
+        ))
+        .unwrap();
         assert_eq!(s.phase(), Phase::Stopped);
     }
 
@@ -179,10 +159,7 @@ mod tests {
     fn media_before_start_is_unexpected() {
         let mut s = StreamSequencer::new();
         s.accept(&msg(CONNECTED)).unwrap();
-        assert_eq!(
-            s.accept(&media(2, 1, "MZ1")).unwrap_err().kind(),
-            "unexpected"
-        );
+        assert_eq!(s.accept(&media(2, 1, "MZ1")).unwrap_err().kind(), "unexpected");
         assert_eq!(s.accept(&msg(CONNECTED)).unwrap_err().kind(), "unexpected");
         s.accept(&start("MZ1")).unwrap();
         assert_eq!(s.accept(&start("MZ1")).unwrap_err().kind(), "unexpected");
@@ -193,18 +170,9 @@ mod tests {
         let mut s = StreamSequencer::new();
         s.accept(&start("MZ1")).unwrap();
         s.accept(&media(5, 4, "MZ1")).unwrap();
-        assert_eq!(
-            s.accept(&media(5, 4, "MZ1")).unwrap_err().kind(),
-            "out_of_order"
-        );
-        assert_eq!(
-            s.accept(&media(3, 2, "MZ1")).unwrap_err().kind(),
-            "out_of_order"
-        );
-        assert_eq!(
-            s.accept(&media(9, 5, "MZother")).unwrap_err().kind(),
-            "foreign_stream"
-        );
+        assert_eq!(s.accept(&media(5, 4, "MZ1")).unwrap_err().kind(), "out_of_order");
+        assert_eq!(s.accept(&media(3, 2, "MZ1")).unwrap_err().kind(), "out_of_order");
+        assert_eq!(s.accept(&media(9, 5, "MZother")).unwrap_err().kind(), "foreign_stream");
         s.accept(&media(6, 5, "MZ1")).unwrap();
         assert_eq!(s.phase(), Phase::Streaming);
     }

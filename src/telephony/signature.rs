@@ -44,11 +44,7 @@ pub fn is_valid(auth_token: &str, url: &str, params: &[(String, String)], signat
     // Evaluate every variant so timing does not reveal which one matched.
     url_variants(url)
         .iter()
-        .map(|candidate| {
-            compute(auth_token, candidate, params)
-                .as_bytes()
-                .ct_eq(given)
-        })
+        .map(|candidate| compute(auth_token, candidate, params).as_bytes().ct_eq(given))
         .fold(subtle::Choice::from(0), |acc, c| acc | c)
         .into()
 }
@@ -111,10 +107,7 @@ impl std::fmt::Debug for TwilioVerifier {
 
 impl TwilioVerifier {
     pub fn new(auth_token: Option<String>, public_base_url: &str) -> Self {
-        TwilioVerifier {
-            auth_token,
-            public_base_url: public_base_url.trim_end_matches('/').to_string(),
-        }
+        TwilioVerifier { auth_token, public_base_url: public_base_url.trim_end_matches('/').to_string() }
     }
 
     pub fn from_config(config: &Config) -> Self {
@@ -156,31 +149,16 @@ impl TwilioVerifier {
     }
 
     /// Checks the Media Streams upgrade (the `wss://` URL, no parameters).
-    pub fn check_websocket(
-        &self,
-        path: &str,
-        signature: Option<&str>,
-    ) -> Result<(), SignatureError> {
+    pub fn check_websocket(&self, path: &str, signature: Option<&str>) -> Result<(), SignatureError> {
         self.check(&self.websocket_url(path), &[], signature)
     }
 
-    fn check(
-        &self,
-        url: &str,
-        params: &[(String, String)],
-        signature: Option<&str>,
-    ) -> Result<(), SignatureError> {
+    fn check(&self, url: &str, params: &[(String, String)], signature: Option<&str>) -> Result<(), SignatureError> {
         let Some(token) = &self.auth_token else {
             return Ok(());
         };
-        let signature = signature
-            .filter(|s| !s.trim().is_empty())
-            .ok_or(SignatureError::Missing)?;
-        if is_valid(token, url, params, signature) {
-            Ok(())
-        } else {
-            Err(SignatureError::Mismatch)
-        }
+        let signature = signature.filter(|s| !s.trim().is_empty()).ok_or(SignatureError::Missing)?;
+        if is_valid(token, url, params, signature) { Ok(()) } else { Err(SignatureError::Mismatch) }
     }
 
     /// Signs like Twilio does (test support and the fake Twilio client).
@@ -194,10 +172,7 @@ mod tests {
     use super::*;
 
     fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     /// Twilio's documented example (auth token "12345").
@@ -221,12 +196,7 @@ mod tests {
         // Parameter order on the wire must not matter.
         let mut reversed = p.clone();
         reversed.reverse();
-        assert!(is_valid(
-            "12345",
-            url,
-            &reversed,
-            "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
-        ));
+        assert!(is_valid("12345", url, &reversed, "0/KCTR6DLpKmkAf8muzZqo1nDgQ="));
     }
 
     #[test]
@@ -234,70 +204,30 @@ mod tests {
         let (url, p) = documented();
         let good = "0/KCTR6DLpKmkAf8muzZqo1nDgQ=";
         assert!(!is_valid("12346", url, &p, good), "wrong token");
-        assert!(
-            !is_valid(
-                "12345",
-                "https://mycompany.com/myapp.php?foo=1&bar=3",
-                &p,
-                good
-            ),
-            "other url"
-        );
+        assert!(!is_valid("12345", "https://mycompany.com/myapp.php?foo=1&bar=3", &p, good), "other url");
         let mut tampered = p.clone();
         tampered[2].1 = "9999".into();
         assert!(!is_valid("12345", url, &tampered, good), "tampered param");
         assert!(!is_valid("12345", url, &p, ""), "empty");
-        assert!(
-            !is_valid("12345", url, &p, "0/KCTR6DLpKmkAf8muzZqo1nDgQ"),
-            "truncated"
-        );
+        assert!(!is_valid("12345", url, &p, "0/KCTR6DLpKmkAf8muzZqo1nDgQ"), "truncated");
     }
 
     #[test]
     fn default_port_is_accepted_both_ways() {
         let (_, p) = documented();
-        let with_port = compute(
-            "12345",
-            "https://mycompany.com:443/myapp.php?foo=1&bar=2",
-            &p,
-        );
-        assert!(is_valid(
-            "12345",
-            "https://mycompany.com/myapp.php?foo=1&bar=2",
-            &p,
-            &with_port
-        ));
+        let with_port = compute("12345", "https://mycompany.com:443/myapp.php?foo=1&bar=2", &p);
+        assert!(is_valid("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", &p, &with_port));
         let without = compute("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", &p);
-        assert!(is_valid(
-            "12345",
-            "https://mycompany.com:443/myapp.php?foo=1&bar=2",
-            &p,
-            &without
-        ));
+        assert!(is_valid("12345", "https://mycompany.com:443/myapp.php?foo=1&bar=2", &p, &without));
         // A different port is a different URL.
-        let other = compute(
-            "12345",
-            "https://mycompany.com:8443/myapp.php?foo=1&bar=2",
-            &p,
-        );
-        assert!(!is_valid(
-            "12345",
-            "https://mycompany.com/myapp.php?foo=1&bar=2",
-            &p,
-            &other
-        ));
+        let other = compute("12345", "https://mycompany.com:8443/myapp.php?foo=1&bar=2", &p);
+        assert!(!is_valid("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", &p, &other));
     }
 
     #[test]
     fn url_variants_cover_each_scheme() {
-        assert_eq!(
-            url_variants("wss://h.example/ws"),
-            vec!["wss://h.example/ws", "wss://h.example:443/ws"]
-        );
-        assert_eq!(
-            url_variants("https://h:443?x=1"),
-            vec!["https://h:443?x=1", "https://h?x=1"]
-        );
+        assert_eq!(url_variants("wss://h.example/ws"), vec!["wss://h.example/ws", "wss://h.example:443/ws"]);
+        assert_eq!(url_variants("https://h:443?x=1"), vec!["https://h:443?x=1", "https://h?x=1"]);
         assert_eq!(url_variants("http://h:8080/a"), vec!["http://h:8080/a"]);
         assert_eq!(url_variants("not a url"), vec!["not a url"]);
     }
@@ -308,34 +238,16 @@ mod tests {
         let p = params(&[("To", "+15550001111"), ("CallSid", "CA1")]);
         let sig = compute("tok", "https://sb.example.com/v1/twilio/voice", &p);
         assert_eq!(v.check_webhook("/v1/twilio/voice", &p, Some(&sig)), Ok(()));
-        assert_eq!(
-            v.check_webhook("/v1/twilio/voice", &p, None),
-            Err(SignatureError::Missing)
-        );
-        assert_eq!(
-            v.check_webhook("/v1/twilio/voice", &p, Some("bogus=")),
-            Err(SignatureError::Mismatch)
-        );
-        assert_eq!(
-            v.check_webhook("/v1/twilio/call-status", &p, Some(&sig)),
-            Err(SignatureError::Mismatch)
-        );
+        assert_eq!(v.check_webhook("/v1/twilio/voice", &p, None), Err(SignatureError::Missing));
+        assert_eq!(v.check_webhook("/v1/twilio/voice", &p, Some("bogus=")), Err(SignatureError::Mismatch));
+        assert_eq!(v.check_webhook("/v1/twilio/call-status", &p, Some(&sig)), Err(SignatureError::Mismatch));
 
         let ws = compute("tok", "wss://sb.example.com/v1/twilio/media-stream", &[]);
-        assert_eq!(
-            v.websocket_url("/v1/twilio/media-stream"),
-            "wss://sb.example.com/v1/twilio/media-stream"
-        );
-        assert_eq!(
-            v.check_websocket("/v1/twilio/media-stream", Some(&ws)),
-            Ok(())
-        );
+        assert_eq!(v.websocket_url("/v1/twilio/media-stream"), "wss://sb.example.com/v1/twilio/media-stream");
+        assert_eq!(v.check_websocket("/v1/twilio/media-stream", Some(&ws)), Ok(()));
         // The https URL's signature is not valid for the upgrade.
         let https = compute("tok", "https://sb.example.com/v1/twilio/media-stream", &[]);
-        assert_eq!(
-            v.check_websocket("/v1/twilio/media-stream", Some(&https)),
-            Err(SignatureError::Mismatch)
-        );
+        assert_eq!(v.check_websocket("/v1/twilio/media-stream", Some(&https)), Err(SignatureError::Mismatch));
     }
 
     #[test]

@@ -52,18 +52,12 @@ impl Response {
     pub fn connect_stream(self, url: &str, parameters: &[(&str, &str)]) -> Self {
         self.verb(Verb::ConnectStream {
             url: url.to_string(),
-            parameters: parameters
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            parameters: parameters.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         })
     }
 
     pub fn say(self, text: &str, language: Option<&str>) -> Self {
-        self.verb(Verb::Say {
-            text: text.to_string(),
-            language: language.map(str::to_string),
-        })
+        self.verb(Verb::Say { text: text.to_string(), language: language.map(str::to_string) })
     }
 
     pub fn pause(self, seconds: u32) -> Self {
@@ -75,17 +69,11 @@ impl Response {
     }
 
     pub fn dial(self, number: &str, caller_id: Option<&str>, timeout_seconds: Option<u32>) -> Self {
-        self.verb(Verb::Dial {
-            number: number.to_string(),
-            caller_id: caller_id.map(str::to_string),
-            timeout_seconds,
-        })
+        self.verb(Verb::Dial { number: number.to_string(), caller_id: caller_id.map(str::to_string), timeout_seconds })
     }
 
     pub fn message(self, body: &str) -> Self {
-        self.verb(Verb::Message {
-            body: body.to_string(),
-        })
+        self.verb(Verb::Message { body: body.to_string() })
     }
 
     /// The XML document Twilio expects (`Content-Type: text/xml`).
@@ -105,35 +93,17 @@ fn write_verb(out: &mut String, verb: &Verb) {
         Verb::ConnectStream { url, parameters } => {
             let _ = write!(out, r#"<Connect><Stream url="{}">"#, escape(url));
             for (name, value) in parameters {
-                let _ = write!(
-                    out,
-                    r#"<Parameter name="{}" value="{}"/>"#,
-                    escape(name),
-                    escape(value)
-                );
+                let _ = write!(out, r#"<Parameter name="{}" value="{}"/>"#, escape(name), escape(value));
             }
             write!(out, "</Stream></Connect>")
         }
-        Verb::Say {
-            text,
-            language: Some(lang),
-        } => write!(
-            out,
-            r#"<Say language="{}">{}</Say>"#,
-            escape(lang),
-            escape(text)
-        ),
-        Verb::Say {
-            text,
-            language: None,
-        } => write!(out, "<Say>{}</Say>", escape(text)),
+        Verb::Say { text, language: Some(lang) } => {
+            write!(out, r#"<Say language="{}">{}</Say>"#, escape(lang), escape(text))
+        }
+        Verb::Say { text, language: None } => write!(out, "<Say>{}</Say>", escape(text)),
         Verb::Pause { seconds } => write!(out, r#"<Pause length="{seconds}"/>"#),
         Verb::Hangup => write!(out, "<Hangup/>"),
-        Verb::Dial {
-            number,
-            caller_id,
-            timeout_seconds,
-        } => {
+        Verb::Dial { number, caller_id, timeout_seconds } => {
             out.push_str("<Dial");
             if let Some(id) = caller_id {
                 let _ = write!(out, r#" callerId="{}""#, escape(id));
@@ -176,10 +146,7 @@ mod tests {
     #[test]
     fn connect_stream_with_parameters() {
         let xml = Response::new()
-            .connect_stream(
-                "wss://sb.example.com/v1/twilio/media-stream",
-                &[("token", "a.b"), ("call", "c1")],
-            )
+            .connect_stream("wss://sb.example.com/v1/twilio/media-stream", &[("token", "a.b"), ("call", "c1")])
             .to_xml();
         assert_eq!(
             xml,
@@ -191,10 +158,7 @@ mod tests {
 
     #[test]
     fn say_then_hangup_escapes_text() {
-        let xml = Response::new()
-            .say("Tom & Jerry's <plumbing> \"now\"", Some("en-US"))
-            .hangup()
-            .to_xml();
+        let xml = Response::new().say("Tom & Jerry's <plumbing> \"now\"", Some("en-US")).hangup().to_xml();
         assert_eq!(
             xml,
             format!(
@@ -210,9 +174,7 @@ mod tests {
             format!("{HEAD}<Response><Message>Booked: Tue 9:00 &lt;b&gt;</Message></Response>")
         );
         assert_eq!(
-            Response::new()
-                .dial("+15551234567", Some("+15550000000"), Some(20))
-                .to_xml(),
+            Response::new().dial("+15551234567", Some("+15550000000"), Some(20)).to_xml(),
             format!(
                 r#"{HEAD}<Response><Dial callerId="+15550000000" timeout="20"><Number>+15551234567</Number></Dial></Response>"#
             )
@@ -221,9 +183,7 @@ mod tests {
 
     #[test]
     fn control_characters_are_dropped_and_attribute_injection_fails() {
-        let xml = Response::new()
-            .connect_stream("wss://x/\"><Hangup/>", &[("k\"", "v\u{0}\u{7}<")])
-            .to_xml();
+        let xml = Response::new().connect_stream("wss://x/\"><Hangup/>", &[("k\"", "v\u{0}\u{7}<")]).to_xml();
         assert!(!xml.contains("<Hangup/>"), "{xml}");
         assert!(!xml.contains('\u{0}') && !xml.contains('\u{7}'));
         assert!(xml.contains(r#"name="k&quot;" value="v&lt;""#), "{xml}");

@@ -22,8 +22,8 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 use switchboard::telephony::protocol::{
-    Connected, Dtmf, DtmfDigit, Inbound, MarkEcho, MarkName, Media, MediaChunk, MediaFormat,
-    Outbound, Start, StartMeta, Stop, StopMeta, StrNum, parse_outbound,
+    Connected, Dtmf, DtmfDigit, Inbound, MarkEcho, MarkName, Media, MediaChunk, MediaFormat, Outbound, Start,
+    StartMeta, Stop, StopMeta, StrNum, parse_outbound,
 };
 
 pub const FRAME_BYTES: usize = 160;
@@ -83,10 +83,7 @@ impl FakeTwilioCall {
     ) -> Result<Self, tokio_tungstenite::tungstenite::Error> {
         let mut request = ws_url.into_client_request()?;
         if let Some(sig) = signature {
-            request.headers_mut().insert(
-                "X-Twilio-Signature",
-                HeaderValue::from_str(sig).expect("header value"),
-            );
+            request.headers_mut().insert("X-Twilio-Signature", HeaderValue::from_str(sig).expect("header value"));
         }
         let (socket, _) = tokio_tungstenite::connect_async(request).await?;
         let (mut sink, stream) = socket.split();
@@ -103,13 +100,7 @@ impl FakeTwilioCall {
         let sequence = Arc::new(AtomicU64::new(0));
         let stream_sid = format!("MZ{:032x}", rand_id());
         let account_sid = "AC0123456789abcdef0123456789abcdef".to_string();
-        tokio::spawn(play(
-            Arc::clone(&received),
-            out.clone(),
-            Arc::clone(&sequence),
-            stream_sid.clone(),
-            stream,
-        ));
+        tokio::spawn(play(Arc::clone(&received), out.clone(), Arc::clone(&sequence), stream_sid.clone(), stream));
         Ok(FakeTwilioCall {
             out,
             received,
@@ -140,10 +131,7 @@ impl FakeTwilioCall {
 
     /// `connected` then `start` with our `<Parameter>`s.
     pub fn start(&mut self, custom_parameters: &[(&str, &str)]) {
-        self.send(&Inbound::Connected(Connected {
-            protocol: "Call".into(),
-            version: "1.0.0".into(),
-        }));
+        self.send(&Inbound::Connected(Connected { protocol: "Call".into(), version: "1.0.0".into() }));
         // Twilio numbers `connected` implicitly; `start` is sequence 1.
         let start = Inbound::Start(Start {
             sequence_number: self.next_seq(),
@@ -152,10 +140,7 @@ impl FakeTwilioCall {
                 account_sid: self.account_sid.clone(),
                 call_sid: self.call_sid.clone(),
                 tracks: vec!["inbound".into()],
-                custom_parameters: custom_parameters
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
+                custom_parameters: custom_parameters.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
                 media_format: MediaFormat {
                     encoding: "audio/x-mulaw".into(),
                     sample_rate: StrNum(8000),
@@ -181,10 +166,7 @@ impl FakeTwilioCall {
                     track: "inbound".into(),
                     chunk: StrNum(self.chunk),
                     timestamp: StrNum((self.chunk - 1) * 20),
-                    payload: base64::Engine::encode(
-                        &base64::engine::general_purpose::STANDARD,
-                        &bytes,
-                    ),
+                    payload: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &bytes),
                 },
                 stream_sid: self.stream_sid.clone(),
             });
@@ -198,28 +180,21 @@ impl FakeTwilioCall {
 
     pub async fn send_silence(&mut self, duration: Duration, pace: Pace) {
         let frames = (duration.as_millis() / 20) as usize;
-        self.send_audio(&vec![0xff; frames * FRAME_BYTES], pace)
-            .await;
+        self.send_audio(&vec![0xff; frames * FRAME_BYTES], pace).await;
     }
 
     pub fn send_dtmf(&self, digit: &str) {
         self.send(&Inbound::Dtmf(Dtmf {
             stream_sid: self.stream_sid.clone(),
             sequence_number: self.next_seq(),
-            dtmf: DtmfDigit {
-                track: "inbound_track".into(),
-                digit: digit.into(),
-            },
+            dtmf: DtmfDigit { track: "inbound_track".into(), digit: digit.into() },
         }));
     }
 
     pub fn stop(&self) {
         self.send(&Inbound::Stop(Stop {
             sequence_number: self.next_seq(),
-            stop: StopMeta {
-                account_sid: self.account_sid.clone(),
-                call_sid: self.call_sid.clone(),
-            },
+            stop: StopMeta { account_sid: self.account_sid.clone(), call_sid: self.call_sid.clone() },
             stream_sid: self.stream_sid.clone(),
         }));
     }
@@ -233,22 +208,14 @@ impl FakeTwilioCall {
     }
 
     /// Waits until `condition` holds on what was received, or panics after `timeout`.
-    pub async fn wait_for(
-        &self,
-        what: &str,
-        timeout: Duration,
-        condition: impl Fn(&Received) -> bool,
-    ) -> Received {
+    pub async fn wait_for(&self, what: &str, timeout: Duration, condition: impl Fn(&Received) -> bool) -> Received {
         let deadline = Instant::now() + timeout;
         loop {
             let snapshot = self.received();
             if condition(&snapshot) {
                 return snapshot;
             }
-            assert!(
-                Instant::now() < deadline,
-                "timed out after {timeout:?} waiting for {what}"
-            );
+            assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
@@ -277,11 +244,7 @@ async fn play(
             mark: MarkName { name: name.clone() },
         });
         let _ = out.send(Message::text(message.to_json()));
-        received
-            .lock()
-            .expect("lock")
-            .echoed_marks
-            .push((Instant::now(), name));
+        received.lock().expect("lock").echoed_marks.push((Instant::now(), name));
     };
     loop {
         tokio::select! {
@@ -334,9 +297,6 @@ async fn play(
 fn rand_id() -> u128 {
     use std::time::{SystemTime, UNIX_EPOCH};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     nanos ^ (u128::from(COUNTER.fetch_add(1, Ordering::SeqCst)) << 100)
 }
