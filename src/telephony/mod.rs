@@ -7,6 +7,7 @@
 //! The per-call task that wires these pieces to speech and the assistant lives
 //! next to them and is the only place that owns sockets and the (`!Send`) VAD.
 
+pub mod call;
 pub mod call_runtime;
 pub mod call_token;
 pub mod endpointing;
