@@ -215,7 +215,16 @@ impl FakeTwilioCall {
             if condition(&snapshot) {
                 return snapshot;
             }
-            assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out after {timeout:?} waiting for {what}: media {} marks {:?} echoed {} clears {} closed {} invalid {:?}",
+                snapshot.media.len(),
+                snapshot.marks.iter().map(|(_, m)| m).collect::<Vec<_>>(),
+                snapshot.echoed_marks.len(),
+                snapshot.clears.len(),
+                snapshot.closed,
+                snapshot.invalid
+            );
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }

@@ -2,5 +2,6 @@
 //! its real wire formats.
 #![allow(dead_code)]
 
+pub mod call_harness;
 pub mod fake_media_client;
 pub mod fake_twilio_rest;
