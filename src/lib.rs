@@ -7,16 +7,17 @@
 //! ```
 //!
 //! * [`domain`] holds the plain data every layer agrees on (tenant profile, services, hours).
-//! * [`assistant`] is the pure, deterministic dialog policy shared by voice, SMS and chat.
-//! * [`speech`] turns audio into text and text into audio (Whisper, Piper, G.711).
-//! * [`telephony`] speaks Twilio's protocols and runs one pipeline task per call.
 //! * [`store`] persists tenants and CRM records through sqlx (SQLite or PostgreSQL).
-//! * [`sessions`] keeps conversation state between turns (in memory or Redis).
 //! * [`http`] is the axum front door: REST API, webhooks, docs and metrics.
+//! * [`app`] wires configuration, state and the server loop together.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod http;
+pub mod sessions;
 pub mod speech;
+pub mod store;
 pub mod telemetry;
 pub mod telephony;

@@ -64,15 +64,7 @@ impl WeeklyHours {
     /// Monday to Friday with the same hours, weekends closed.
     pub fn weekdays(open: NaiveTime, close: NaiveTime) -> Self {
         let day = Some(DayHours { open, close });
-        WeeklyHours {
-            mon: day,
-            tue: day,
-            wed: day,
-            thu: day,
-            fri: day,
-            sat: None,
-            sun: None,
-        }
+        WeeklyHours { mon: day, tue: day, wed: day, thu: day, fri: day, sat: None, sun: None }
     }
 
     pub fn for_weekday(&self, day: Weekday) -> Option<DayHours> {
@@ -89,15 +81,7 @@ impl WeeklyHours {
 
     /// Every configured day must open before it closes.
     pub fn validate(&self) -> Result<(), String> {
-        for day in [
-            Weekday::Mon,
-            Weekday::Tue,
-            Weekday::Wed,
-            Weekday::Thu,
-            Weekday::Fri,
-            Weekday::Sat,
-            Weekday::Sun,
-        ] {
+        for day in [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun] {
             if let Some(h) = self.for_weekday(day)
                 && h.open >= h.close
             {
@@ -165,11 +149,32 @@ pub fn default_plumbing_services() -> Vec<ServiceOffering> {
     };
     vec![
         s("tankless", "tankless water heater", 240, 2500, 4500, &["tankless", "on demand"]),
-        s("water_heater", "water heater repair", 120, 1500, 2800, &["water heater", "hot water", "boiler", "hot water tank"]),
-        s("drain_or_sewer", "drain or sewer cleaning", 90, 350, 900, &["drain", "clog", "clogged", "sewer", "backed up", "slow drain"]),
+        s(
+            "water_heater",
+            "water heater repair",
+            120,
+            1500,
+            2800,
+            &["water heater", "hot water", "boiler", "hot water tank"],
+        ),
+        s(
+            "drain_or_sewer",
+            "drain or sewer cleaning",
+            90,
+            350,
+            900,
+            &["drain", "clog", "clogged", "sewer", "backed up", "slow drain"],
+        ),
         s("sump_pump", "sump pump service", 90, 600, 1500, &["sump", "sump pump", "basement pump"]),
         s("gas_line", "gas line work", 120, 800, 2500, &["gas line", "gas pipe", "gas"]),
-        s("fixture_or_leak", "leak or fixture repair", 60, 150, 450, &["leak", "leaking", "faucet", "toilet", "sink", "drip", "pipe"]),
+        s(
+            "fixture_or_leak",
+            "leak or fixture repair",
+            60,
+            150,
+            450,
+            &["leak", "leaking", "faucet", "toilet", "sink", "drip", "pipe"],
+        ),
         s("general", "general plumbing visit", 60, 200, 600, &[]),
     ]
 }
@@ -184,8 +189,7 @@ mod hhmm {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
         let raw = String::deserialize(d)?;
-        NaiveTime::parse_from_str(&raw, "%H:%M")
-            .map_err(|_| D::Error::custom(format!("expected HH:MM, got {raw:?}")))
+        NaiveTime::parse_from_str(&raw, "%H:%M").map_err(|_| D::Error::custom(format!("expected HH:MM, got {raw:?}")))
     }
 }
 
@@ -208,11 +212,13 @@ mod tests {
 
     #[test]
     fn inverted_hours_are_rejected() {
-        let mut h = WeeklyHours::default();
-        h.tue = Some(DayHours {
-            open: NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
-            close: NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
-        });
+        let h = WeeklyHours {
+            tue: Some(DayHours {
+                open: NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+                close: NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+            }),
+            ..Default::default()
+        };
         assert!(h.validate().unwrap_err().contains("Tue"));
     }
 }

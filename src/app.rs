@@ -1,0 +1,95 @@
+//! Application wiring: shared state, start-up checks and the server loop.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::config::{Config, Environment};
+use crate::http::metrics::Metrics;
+use crate::sessions::{self, SessionStore};
+use crate::store::{self, Db};
+
+/// State shared by every request handler and call task. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub metrics: Arc<Metrics>,
+    /// Conversation state between turns (memory, or Redis when `REDIS_URL` is set).
+    pub sessions: Arc<dyn SessionStore>,
+}
+
+impl AppState {
+    /// Connects to the database and applies pending migrations.
+    pub async fn build(config: Config) -> anyhow::Result<AppState> {
+        let db = Db::connect(&config.database_url).await.with_context(|| {
+            format!("cannot open the database ({})", config.database_url.split('@').next_back().unwrap_or(""))
+        })?;
+        let applied = db.migrate().await.context("database migration failed")?;
+        if !applied.is_empty() {
+            tracing::info!(?applied, backend = db.backend(), "applied migrations");
+        }
+        let sessions = sessions::from_config(config.redis_url.as_deref()).await?;
+        Ok(AppState { config: Arc::new(config), db, metrics: Arc::new(Metrics::new()), sessions })
+    }
+}
+
+/// Refuses to serve production traffic with tenants that lack API keys.
+async fn check_tenant_safety(state: &AppState) -> anyhow::Result<()> {
+    if state.config.environment == Environment::Dev {
+        if state.config.twilio_auth_token.is_none() {
+            tracing::warn!(
+                "TWILIO_AUTH_TOKEN is not set: Twilio webhooks and media streams are accepted WITHOUT signature checks (dev only)"
+            );
+        }
+        return Ok(());
+    }
+    let unkeyed = store::businesses::active_without_api_key(&state.db).await?;
+    if !unkeyed.is_empty() {
+        anyhow::bail!(
+            "refusing to start: active tenants without an API key: {} (rotate one with POST /v1/admin/businesses/{{id}}/rotate-credentials)",
+            unkeyed.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Runs the HTTP server until SIGTERM or Ctrl-C, then drains in-flight requests.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let addr = config.addr;
+    let state = AppState::build(config).await?;
+    check_tenant_safety(&state).await?;
+    let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    tracing::info!(%local, backend = state.db.backend(), "switchboard listening on http://{local}");
+    let db = state.db.clone();
+    axum::serve(listener, crate::http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    db.close().await;
+    tracing::info!("switchboard stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received, draining");
+}

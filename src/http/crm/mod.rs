@@ -1,0 +1,14 @@
+//! `/v1/crm/*`: the tenant's customers, appointments and conversations.
+//! Authenticated with `X-Api-Key` (or the owner's `X-Owner-Token`).
+
+use axum::Router;
+
+use crate::app::AppState;
+
+pub mod appointments;
+pub mod conversations;
+pub mod customers;
+
+pub fn router() -> Router<AppState> {
+    Router::new().merge(customers::router()).merge(appointments::router()).merge(conversations::router())
+}

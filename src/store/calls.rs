@@ -1,0 +1,182 @@
+//! Phone calls and their per-turn timing records.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{Db, Result, StoreError, new_id, now};
+use crate::with_pool;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Call {
+    pub id: String,
+    pub call_sid: String,
+    pub from_number: String,
+    pub to_number: String,
+    /// Twilio's call status (`ringing`, `in-progress`, `completed`, `no-answer`, ...).
+    pub status: String,
+    /// What the call achieved: `booked`, `callback`, `transferred`, `abandoned`, ...
+    pub outcome: Option<String>,
+    pub is_emergency: bool,
+    pub conversation_id: Option<String>,
+    pub appointment_id: Option<String>,
+    pub callback_id: Option<String>,
+    pub recording_path: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// One exchange of a call with where its time went (milliseconds).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
+pub struct CallTurn {
+    pub turn_index: i64,
+    pub caller_text: String,
+    pub agent_text: String,
+    /// What the caller actually heard of `agent_text` (shorter after a barge-in).
+    pub heard_text: Option<String>,
+    pub barged_in: bool,
+    pub endpoint_wait_ms: Option<i64>,
+    pub stt_ms: Option<i64>,
+    pub policy_ms: Option<i64>,
+    pub tts_first_audio_ms: Option<i64>,
+    pub first_frame_ms: Option<i64>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CallWithTurns {
+    #[serde(flatten)]
+    pub call: Call,
+    pub turns: Vec<CallTurn>,
+}
+
+macro_rules! columns {
+    () => {
+        "id, call_sid, from_number, to_number, status, outcome, is_emergency, conversation_id, \
+    appointment_id, callback_id, recording_path, started_at, ended_at"
+    };
+}
+
+/// Creates the call record, or returns the existing one (Twilio retries webhooks).
+pub async fn open(db: &Db, tenant: &str, call_sid: &str, from: &str, to: &str) -> Result<Call> {
+    with_pool!(db, |p| sqlx::query(
+        "INSERT INTO calls (id, business_id, call_sid, from_number, to_number, status, started_at) \
+         VALUES ($1,$2,$3,$4,$5,'in-progress',$6) ON CONFLICT (call_sid) DO NOTHING"
+    )
+    .bind(new_id())
+    .bind(tenant)
+    .bind(call_sid)
+    .bind(from)
+    .bind(to)
+    .bind(now())
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected()))?;
+    get_by_sid(db, tenant, call_sid).await
+}
+
+pub async fn get_by_sid(db: &Db, tenant: &str, call_sid: &str) -> Result<Call> {
+    let sql = concat!("SELECT ", columns!(), " FROM calls WHERE business_id = $1 AND call_sid = $2");
+    with_pool!(db, |p| sqlx::query_as::<_, Call>(sql).bind(tenant).bind(call_sid).fetch_optional(p).await)?
+        .ok_or(StoreError::NotFound)
+}
+
+pub async fn get_with_turns(db: &Db, tenant: &str, id: &str) -> Result<CallWithTurns> {
+    let sql = concat!("SELECT ", columns!(), " FROM calls WHERE business_id = $1 AND id = $2");
+    with_pool!(db, |p| {
+        let call = sqlx::query_as::<_, Call>(sql)
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(p)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let turns = sqlx::query_as::<_, CallTurn>(
+            "SELECT turn_index, caller_text, agent_text, heard_text, barged_in, endpoint_wait_ms, stt_ms, policy_ms, \
+             tts_first_audio_ms, first_frame_ms, at FROM call_turns WHERE business_id = $1 AND call_id = $2 \
+             ORDER BY turn_index",
+        )
+        .bind(tenant)
+        .bind(id)
+        .fetch_all(p)
+        .await?;
+        Ok(CallWithTurns { call, turns })
+    })
+}
+
+pub async fn list(db: &Db, tenant: &str, limit: Option<i64>, offset: Option<i64>) -> Result<Vec<Call>> {
+    let (limit, offset) = super::paging(limit, offset);
+    let sql = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM calls WHERE business_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2 OFFSET $3"
+    );
+    Ok(with_pool!(db, |p| sqlx::query_as::<_, Call>(sql).bind(tenant).bind(limit).bind(offset).fetch_all(p).await)?)
+}
+
+/// What the end of a call (or a status callback) changes.
+#[derive(Debug, Clone, Default)]
+pub struct CallUpdate<'a> {
+    pub status: Option<&'a str>,
+    pub outcome: Option<&'a str>,
+    pub is_emergency: Option<bool>,
+    pub conversation_id: Option<&'a str>,
+    pub appointment_id: Option<&'a str>,
+    pub callback_id: Option<&'a str>,
+    pub recording_path: Option<&'a str>,
+    pub ended: bool,
+}
+
+pub async fn update(db: &Db, tenant: &str, call_sid: &str, u: CallUpdate<'_>) -> Result<()> {
+    let ended_at = u.ended.then(now);
+    let done = with_pool!(db, |p| sqlx::query(
+        "UPDATE calls SET status = COALESCE($3, status), outcome = COALESCE($4, outcome), \
+         is_emergency = COALESCE($5, is_emergency), conversation_id = COALESCE($6, conversation_id), \
+         appointment_id = COALESCE($7, appointment_id), callback_id = COALESCE($8, callback_id), \
+         recording_path = COALESCE($9, recording_path), ended_at = COALESCE(ended_at, $10) \
+         WHERE business_id = $1 AND call_sid = $2"
+    )
+    .bind(tenant)
+    .bind(call_sid)
+    .bind(u.status)
+    .bind(u.outcome)
+    .bind(u.is_emergency)
+    .bind(u.conversation_id)
+    .bind(u.appointment_id)
+    .bind(u.callback_id)
+    .bind(u.recording_path)
+    .bind(ended_at)
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if done == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn add_turn(db: &Db, tenant: &str, call_id: &str, t: &CallTurn) -> Result<()> {
+    with_pool!(db, |p| sqlx::query(
+        "INSERT INTO call_turns (id, business_id, call_id, turn_index, caller_text, agent_text, heard_text, barged_in, \
+         endpoint_wait_ms, stt_ms, policy_ms, tts_first_audio_ms, first_frame_ms, at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)"
+    )
+    .bind(new_id())
+    .bind(tenant)
+    .bind(call_id)
+    .bind(t.turn_index)
+    .bind(&t.caller_text)
+    .bind(&t.agent_text)
+    .bind(&t.heard_text)
+    .bind(t.barged_in)
+    .bind(t.endpoint_wait_ms)
+    .bind(t.stt_ms)
+    .bind(t.policy_ms)
+    .bind(t.tts_first_audio_ms)
+    .bind(t.first_frame_ms)
+    .bind(t.at)
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected()))
+    .map_err(|e| StoreError::on_unique(e, "turn already recorded"))?;
+    Ok(())
+}
