@@ -12,8 +12,10 @@
 //! * [`app`] wires configuration, state and the server loop together.
 
 pub mod app;
+pub mod assistant;
 pub mod cli;
 pub mod config;
+pub mod conversation;
 pub mod domain;
 pub mod http;
 pub mod sessions;
