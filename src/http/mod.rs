@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(owner::router())
         .merge(admin::router())
         .merge(docs::router())
+        .merge(crate::telephony::routes::router())
         .route("/metrics", axum::routing::get(metrics::render))
         .fallback(|| async { ApiError::NotFound("route") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed });

@@ -19,5 +19,8 @@ pub mod ports;
 pub mod protocol;
 pub mod rest;
 pub mod sequencing;
+pub mod routes;
+pub mod service;
 pub mod signature;
+pub mod store_adapters;
 pub mod twiml;
