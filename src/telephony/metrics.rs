@@ -129,10 +129,8 @@ impl CallMetrics {
             "# TYPE switchboard_calls_refused counter\nswitchboard_calls_refused_total {}",
             s.calls_refused
         );
-        let _ =
-            writeln!(out, "# TYPE switchboard_barge_ins counter\nswitchboard_barge_ins_total {}", s.barge_ins);
-        let _ =
-            writeln!(out, "# TYPE switchboard_fillers counter\nswitchboard_fillers_total {}", s.fillers_played);
+        let _ = writeln!(out, "# TYPE switchboard_barge_ins counter\nswitchboard_barge_ins_total {}", s.barge_ins);
+        let _ = writeln!(out, "# TYPE switchboard_fillers counter\nswitchboard_fillers_total {}", s.fillers_played);
         let _ = writeln!(out, "# TYPE switchboard_media_stream_errors counter");
         for (kind, n) in &s.protocol_errors {
             let _ = writeln!(out, "switchboard_media_stream_errors_total{{kind=\"{kind}\"}} {n}");

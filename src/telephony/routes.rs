@@ -167,10 +167,12 @@ async fn call_status(State(state): State<AppState>, headers: HeaderMap, body: By
     };
     let call = match calls::get_by_sid(&state.db, &business.id, call_sid).await {
         Ok(call) => call,
-        Err(StoreError::NotFound) => match calls::open(&state.db, &business.id, call_sid, field(&params, "From").unwrap_or(""), to).await {
-            Ok(call) => call,
-            Err(e) => return internal(e),
-        },
+        Err(StoreError::NotFound) => {
+            match calls::open(&state.db, &business.id, call_sid, field(&params, "From").unwrap_or(""), to).await {
+                Ok(call) => call,
+                Err(e) => return internal(e),
+            }
+        }
         Err(e) => return internal(e),
     };
     let terminal = matches!(status, "completed" | "busy" | "no-answer" | "failed" | "canceled");

@@ -16,8 +16,8 @@ use super::rest::TwilioRest;
 use crate::assistant::{Channel, Input};
 use crate::conversation::{Executor, Notifier};
 use crate::sessions::SessionStore;
-use crate::store::calls::{self, CallTurn, CallUpdate};
 use crate::store::callbacks::{self, CallbackReason, NewCallback};
+use crate::store::calls::{self, CallTurn, CallUpdate};
 use crate::store::{Db, businesses};
 
 /// What the voice webhook prepared for a call, picked up when its stream starts.

@@ -76,10 +76,6 @@ pub struct ScriptedBrain {
 }
 
 impl CallBrain for ScriptedBrain {
-    fn greeting(&self) -> String {
-        self.greeting.clone()
-    }
-
     fn respond(&self, input: CallerInput) -> BoxFuture<'_, Result<Reply, String>> {
         self.inputs.lock().unwrap().push(input.clone());
         let reply = match input {
@@ -127,6 +123,7 @@ impl CallDirectory for Directory {
                 call_id: claims.call_id,
                 tenant_id: claims.tenant_id,
                 caller: Some("+15557654321".into()),
+                greeting: brain.greeting.clone(),
                 brain,
                 voice_key: "acme/joe".into(),
                 stt_prompt: Some("Acme Plumbing. Water heater, drain, kitchen sink.".into()),

@@ -86,6 +86,11 @@ impl TestApp {
     pub async fn start_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
         let (url, dir) = fresh_database_url(backend).await;
         let state = AppState::build(test_config(&url, extra)).await.expect("app state");
+        Self::serve(state, backend, dir).await
+    }
+
+    /// Serves an already built state (e.g. one with telephony attached).
+    pub async fn serve(state: AppState, backend: Backend, dir: Option<tempfile::TempDir>) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let router = switchboard::http::router(state.clone());
