@@ -3,7 +3,8 @@
 //! ```sh
 //! MODELS_DIR=models cargo nextest run --test call_latency --run-ignored only --no-capture
 //! # knobs: BENCH_TURNS (per call, default 20), BENCH_CALLS (simultaneous calls, default 1),
-//! #        BENCH_SPECULATIVE=0 (disable speculative STT), BENCH_END_SILENCE_MS (default 300)
+//! #        BENCH_SPECULATIVE=0 (disable speculative STT), BENCH_END_SILENCE_MS (default 300),
+//! #        BENCH_STAGGER_MS (delay between call starts, default 700), STT_WORKERS (Whisper workers, default 2 like the server)
 //! ```
 //!
 //! Caller-side latency: from the moment the caller's last voiced 20 ms frame
@@ -56,6 +57,9 @@ fn summary(name: &str, mut values: Vec<u32>) -> String {
 
 /// One call: greeting, then `turns` caller utterances; returns caller-side latencies (ms).
 async fn run_call(h: &Harness, index: u8, turns: u32) -> Vec<u32> {
+    // Real callers do not speak in lockstep: start each call a little later.
+    let stagger = env_u32("BENCH_STAGGER_MS", 700);
+    tokio::time::sleep(Duration::from_millis(u64::from(stagger) * u64::from(index))).await;
     let call_sid = format!("CA{:032x}", u128::from(index) + 1);
     let call_id = format!("bench-{index}");
     let (token, _) = h.new_call(&call_id, &call_sid, GREETING).await;
