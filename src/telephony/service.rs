@@ -42,7 +42,8 @@ impl Telephony {
         // Two single-threaded decoders rather than one two-threaded one: calls
         // finish talking at the same moment, and with 4 callers on 2 shared
         // cores this halved the median turn (docs/benchmarks.md).
-        let whisper = WhisperConfig { model: config.stt_model, workers: 2, threads_per_worker: 1, ..Default::default() };
+        let whisper =
+            WhisperConfig { model: config.stt_model, workers: 2, threads_per_worker: 1, ..Default::default() };
         let stt = WhisperEngine::load(&paths, whisper)?;
         let tts = PiperEngine::load(&paths, PiperConfig::default())?;
         tracing::info!(stt_load = ?stt.load_time(), tts_load = ?tts.load_time(), "speech engines loaded");

@@ -46,11 +46,11 @@ pub fn engines() -> (Arc<dyn SpeechToText>, Arc<dyn TextToSpeech>) {
         let stt = WhisperEngine::load(
             &paths,
             WhisperConfig {
-            model: SttModel::TinyEn,
-            threads_per_worker: 1,
-            workers: std::env::var("STT_WORKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(2),
-            ..Default::default()
-        },
+                model: SttModel::TinyEn,
+                threads_per_worker: 1,
+                workers: std::env::var("STT_WORKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(2),
+                ..Default::default()
+            },
         )
         .unwrap_or_else(|e| panic!("Whisper model needed for call tests (set MODELS_DIR): {e}"));
         let tts = PiperEngine::load(&paths, PiperConfig { threads_per_worker: 1, ..Default::default() })
