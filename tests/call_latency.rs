@@ -36,6 +36,15 @@ fn speech_end(mulaw: &[u8]) -> usize {
     last.map_or(mulaw.len(), |i| ((i + 1) * 160).min(mulaw.len()))
 }
 
+/// Resident set size of this process, in KiB.
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(str::to_string))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
+
 fn percentile(sorted: &[u32], p: f64) -> u32 {
     if sorted.is_empty() {
         return 0;
@@ -119,6 +128,27 @@ async fn turn_latency() {
     };
     let settings = CallSettings { endpoint, filler_after: Duration::from_secs(60), ..CallSettings::default() };
     let h = Harness::start_with(None, settings).await;
+    // Warm both Whisper decoders and Piper (their buffers grow on first use)
+    // before the baseline, so the delta is what the calls themselves cost.
+    let audio = fixture("water-heater");
+    let _ = tokio::join!(transcribe(&audio), transcribe(&audio), transcribe(&audio));
+    let _ = switchboard::speech::tts::synthesize_all(
+        h.tts.as_ref(),
+        "I am sorry about the leak. A plumber can come tomorrow morning. Could you tell me more about the problem?",
+        switchboard::speech::tts::AudioFormat::MuLaw8k,
+    )
+    .await;
+    let baseline = rss_kib();
+    let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(baseline));
+    let sampler = {
+        let peak = std::sync::Arc::clone(&peak);
+        tokio::spawn(async move {
+            loop {
+                peak.fetch_max(rss_kib(), std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+    };
     let started = Instant::now();
     let results = futures_util::future::join_all((0..calls).map(|i| run_call(&h, i, turns))).await;
     let caller: Vec<u32> = results.into_iter().flatten().collect();
@@ -140,6 +170,14 @@ async fn turn_latency() {
     println!("{}", summary("policy", stage(&|t| t.policy_ms)));
     println!("{}", summary("tts first audio", stage(&|t| t.tts_first_audio_ms)));
     println!("speculative transcripts used: {hits}/{}", timings.len());
+    sampler.abort();
+    let peak = peak.load(std::sync::atomic::Ordering::Relaxed);
+    println!(
+        "RSS: {} MiB before the calls, peak {} MiB during them: {:.1} MiB per call",
+        baseline / 1024,
+        peak / 1024,
+        (peak.saturating_sub(baseline)) as f64 / 1024.0 / f64::from(calls)
+    );
     println!("metrics:\n{}", h.metrics.render_prometheus(&[]));
     assert_eq!(caller.len(), (turns * u32::from(calls)) as usize);
 }
