@@ -23,7 +23,13 @@ pub struct Loaded {
 
 /// Loads the tenant profile, the caller (by caller ID, or by a number typed
 /// into web chat) with their upcoming appointments, and the calendar.
-pub async fn load(db: &Db, tenant: &str, caller_phone: Option<&str>, typed_phone: Option<&str>, now: DateTime<Utc>) -> Result<Loaded> {
+pub async fn load(
+    db: &Db,
+    tenant: &str,
+    caller_phone: Option<&str>,
+    typed_phone: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Loaded> {
     let profile = businesses::get(db, tenant).await?.profile()?;
     let phone = caller_phone.or(typed_phone);
     let customer = match phone {
@@ -32,7 +38,12 @@ pub async fn load(db: &Db, tenant: &str, caller_phone: Option<&str>, typed_phone
     };
     let mut upcoming = Vec::new();
     if let Some(c) = &customer {
-        let q = AppointmentQuery { customer_id: Some(c.id.clone()), from: Some(now), limit: Some(50), ..Default::default() };
+        let q = AppointmentQuery {
+            customer_id: Some(c.id.clone()),
+            from: Some(now),
+            limit: Some(50),
+            ..Default::default()
+        };
         let (rows, _) = appointments::list(db, tenant, &q).await?;
         upcoming = rows
             .into_iter()
@@ -46,7 +57,8 @@ pub async fn load(db: &Db, tenant: &str, caller_phone: Option<&str>, typed_phone
             })
             .collect();
     }
-    let busy = appointments::busy_between(db, tenant, now - Duration::days(1), now + Duration::days(CALENDAR_DAYS)).await?;
+    let busy =
+        appointments::busy_between(db, tenant, now - Duration::days(1), now + Duration::days(CALENDAR_DAYS)).await?;
     let calendar = busy
         .into_iter()
         .map(|a| BusyInterval { start: a.starts_at, end: a.ends_at, counts_as_job: true, appointment_id: Some(a.id) })

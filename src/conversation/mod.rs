@@ -93,6 +93,8 @@ pub struct Executed {
     pub emergency: bool,
     /// Id of an appointment booked or moved this turn.
     pub booked: Option<String>,
+    /// The actions the policy asked for, all performed.
+    pub actions: Vec<assistant::Action>,
 }
 
 /// The executor; cheap to build per request.
@@ -114,11 +116,9 @@ pub(crate) fn store_channel(c: Channel) -> ConversationChannel {
 pub fn intent_label(i: Intent) -> String {
     match serde_json::to_value(i) {
         Ok(serde_json::Value::String(s)) => s,
-        Ok(serde_json::Value::Object(m)) => m
-            .into_iter()
-            .next()
-            .map(|(k, v)| format!("{k}:{}", v.as_str().unwrap_or_default()))
-            .unwrap_or_default(),
+        Ok(serde_json::Value::Object(m)) => {
+            m.into_iter().next().map(|(k, v)| format!("{k}:{}", v.as_str().unwrap_or_default())).unwrap_or_default()
+        }
         _ => String::new(),
     }
 }
@@ -126,12 +126,20 @@ pub fn intent_label(i: Intent) -> String {
 impl Executor<'_> {
     /// Starts a conversation with the assistant's opening line (a call is
     /// answered, a chat opens). SMS conversations start with `turn`.
-    pub async fn open(&self, tenant: &str, channel: Channel, thread: &str, caller_phone: Option<&str>, now: DateTime<Utc>) -> Result<Executed> {
+    pub async fn open(
+        &self,
+        tenant: &str,
+        channel: Channel,
+        thread: &str,
+        caller_phone: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Executed> {
         let loaded = context::load(self.db, tenant, caller_phone, None, now).await?;
         let ctx = loaded.context(now, channel, caller_phone);
         let turn = assistant::open(&ctx);
         let customer_id = loaded.customer.as_ref().map(|c| c.id.clone());
-        let conv = conversations::start(self.db, tenant, store_channel(channel), customer_id.as_deref(), Some(thread)).await?;
+        let conv =
+            conversations::start(self.db, tenant, store_channel(channel), customer_id.as_deref(), Some(thread)).await?;
         conversations::append(self.db, tenant, &conv.id, Speaker::Agent, &turn.reply, now).await?;
         let saved = session::Saved { conversation_id: conv.id.clone(), state: turn.state.clone() };
         session::save(self.sessions, tenant, channel, thread, &saved).await?;
@@ -144,6 +152,7 @@ impl Executor<'_> {
             transfer_to: None,
             emergency: false,
             booked: None,
+            actions: turn.actions,
         })
     }
 
@@ -172,7 +181,7 @@ impl Executor<'_> {
             }
             let ctx = loaded.context(req.now, req.channel, req.caller_phone);
             let turn = assistant::respond(&saved.state, req.input.clone(), &ctx);
-            let mut run = perform::Run::new(self, &req, &loaded, &conversation_id);
+            let mut run = perform::Run::new(self, &req, &loaded, &conversation_id, turn.state.phone.as_deref());
             match run.all(&turn.actions).await {
                 Ok(()) => {
                     outcome = Some((turn, run.finish()));
@@ -224,7 +233,53 @@ impl Executor<'_> {
             transfer_to: done.transfer_to,
             emergency: turn.state.emergency == assistant::Emergency::Confirmed,
             booked: done.booked,
+            actions: turn.actions,
         })
+    }
+}
+
+impl Executor<'_> {
+    /// The caller hung up or the chat was abandoned: queue what the owner
+    /// should still hear about (a partial intake), close the conversation and
+    /// forget the dialog state. Safe to call for a thread that already ended.
+    pub async fn hang_up(
+        &self,
+        tenant: &str,
+        channel: Channel,
+        thread: &str,
+        caller_phone: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let Some(saved) = session::load(self.sessions, tenant, channel, thread).await? else {
+            return Ok(());
+        };
+        let loaded = context::load(self.db, tenant, caller_phone, saved.state.phone.as_deref(), now).await?;
+        let ctx = loaded.context(now, channel, caller_phone);
+        let actions = assistant::hang_up(&saved.state, &ctx);
+        let req = TurnRequest { tenant, channel, thread, caller_phone, input: Input::Silence, now };
+        let mut run = perform::Run::new(self, &req, &loaded, &saved.conversation_id, saved.state.phone.as_deref());
+        match run.all(&actions).await {
+            Ok(()) | Err(perform::Failed::SlotTaken) => {}
+            Err(perform::Failed::Store(e)) => return Err(e.into()),
+        }
+        let done = run.finish();
+        conversations::append(self.db, tenant, &saved.conversation_id, Speaker::System, "caller left", now).await?;
+        for line in &done.notes {
+            conversations::append(self.db, tenant, &saved.conversation_id, Speaker::System, line, now).await?;
+        }
+        let status = if saved.state.booked { "completed" } else { "abandoned" };
+        conversations::update_state(
+            self.db,
+            tenant,
+            &saved.conversation_id,
+            None,
+            done.customer_id.as_deref(),
+            status,
+            true,
+        )
+        .await?;
+        session::delete(self.sessions, tenant, channel, thread).await?;
+        Ok(())
     }
 }
 

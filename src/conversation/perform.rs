@@ -43,12 +43,24 @@ pub struct Run<'e, 'r> {
 }
 
 impl<'e, 'r> Run<'e, 'r> {
-    pub fn new(exec: &'e Executor<'e>, req: &'r TurnRequest<'r>, loaded: &Loaded, conversation_id: &'r str) -> Self {
+    /// `typed_phone`: a number the visitor gave in web chat (the state's).
+    pub fn new(
+        exec: &'e Executor<'e>,
+        req: &'r TurnRequest<'r>,
+        loaded: &Loaded,
+        conversation_id: &'r str,
+        typed_phone: Option<&str>,
+    ) -> Self {
+        let phone = req
+            .caller_phone
+            .or(typed_phone)
+            .map(str::to_string)
+            .or_else(|| loaded.customer.as_ref().and_then(|c| c.phone.clone()));
         Run {
             exec,
             req,
             conversation_id,
-            phone: req.caller_phone.map(str::to_string).or_else(|| loaded.customer.as_ref().and_then(|c| c.phone.clone())),
+            phone,
             done: Done {
                 customer_id: loaded.customer.as_ref().map(|c| c.id.clone()),
                 transfer_to: None,
@@ -97,7 +109,9 @@ impl<'e, 'r> Run<'e, 'r> {
             Action::AlertOwner { text, emergency } => {
                 let profile = crate::store::businesses::get(db, tenant).await?;
                 match profile.owner_phone.as_deref() {
-                    Some(owner) => self.sms(owner, text, if *emergency { "emergency alert" } else { "owner alert" }).await,
+                    Some(owner) => {
+                        self.sms(owner, text, if *emergency { "emergency alert" } else { "owner alert" }).await
+                    }
                     None => self.done.notes.push("owner alert not sent: no owner phone configured".into()),
                 }
             }

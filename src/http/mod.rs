@@ -30,6 +30,8 @@ pub mod metrics;
 pub mod owner;
 pub mod page;
 pub mod reference;
+pub mod twilio_sms;
+pub mod widget;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -43,6 +45,8 @@ pub fn router(state: AppState) -> Router {
         .merge(owner::router())
         .merge(admin::router())
         .merge(docs::router())
+        .merge(widget::router())
+        .merge(twilio_sms::router())
         .merge(crate::telephony::routes::router())
         .route("/metrics", axum::routing::get(metrics::render))
         .fallback(|| async { ApiError::NotFound("route") })
