@@ -315,3 +315,31 @@ async fn a_slow_turn_plays_one_moment_instead_of_silence() {
     let summary = h.wait_for_summary("call-1", SECS(5)).await;
     assert_eq!(summary.turns[0].agent_text, "Here you go.", "the filler is not part of the agent's line");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_speakers_pause_loses_no_words() {
+    let h = Harness::start(None).await;
+    let (token, brain) = h.new_call("call-1", &sid(1), "Hi.").await;
+    let mut call = FakeTwilioCall::connect(&h.ws_url(), Some(&h.signature()), &sid(1)).await.unwrap();
+    call.start(&[("token", &token)]);
+    call.send_silence(Duration::from_millis(1500), Pace::RealTime).await;
+    // Splits into two turns at a 300 ms endpoint (tests/endpointing_fixtures.rs).
+    // If the continuation starts while the first part is still being
+    // transcribed, the two are joined into one turn (what happens on this
+    // shared box); on a faster one the first part is answered and the
+    // continuation interrupts as the next turn. Either way no words are lost.
+    call.send_audio(&fixture("water-heater-slow"), Pace::RealTime).await;
+    call.send_silence(Duration::from_millis(3000), Pace::RealTime).await;
+    call.stop();
+    let summary = h.wait_for_summary("call-1", SECS(5)).await;
+    let inputs = brain.inputs.lock().unwrap().clone();
+    println!("policy inputs: {inputs:?}");
+    let heard: String = inputs
+        .iter()
+        .filter_map(|i| if let CallerInput::Speech(t) = i { Some(t.to_lowercase()) } else { None })
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(heard.contains("leak") && heard.contains("tomorrow"), "{heard}");
+    assert!((1..=2).contains(&inputs.len()), "{inputs:?}");
+    assert_eq!(summary.turns.len(), inputs.len());
+}
