@@ -23,3 +23,4 @@ pub mod sessions;
 pub mod speech;
 pub mod store;
 pub mod telemetry;
+pub mod telephony;

@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .merge(docs::router())
         .merge(widget::router())
         .merge(twilio_sms::router())
+        .merge(crate::telephony::routes::router())
         .route("/metrics", axum::routing::get(metrics::render))
         .fallback(|| async { ApiError::NotFound("route") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed });

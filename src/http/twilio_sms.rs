@@ -30,11 +30,7 @@ use crate::store::businesses::{self, Business, TenantStatus};
 use crate::store::customers::{self, NewCustomer};
 use crate::store::webhooks;
 
-// The verifier is the telephony helper's module, included byte for byte
-// until the `telephony` branch lands; then use `crate::telephony::signature`.
-#[path = "../telephony/signature.rs"]
-#[allow(dead_code)]
-mod signature;
+use crate::telephony::signature;
 
 pub const PATH: &str = "/v1/twilio/sms";
 
