@@ -24,12 +24,11 @@ use super::error::ApiError;
 use crate::app::AppState;
 use crate::assistant::locale::{Fmt, Msg, render};
 use crate::assistant::{Channel, Input};
-use crate::conversation::{Executor, LogNotifier, TurnRequest};
+use crate::conversation::{Executor, TurnRequest};
 use crate::domain::normalize_phone;
 use crate::store::businesses::{self, Business, TenantStatus};
 use crate::store::customers::{self, NewCustomer};
 use crate::store::webhooks;
-
 use crate::telephony::signature;
 
 pub const PATH: &str = "/v1/twilio/sms";
@@ -122,7 +121,8 @@ async fn inbound(
         tracing::info!(tenant = %business.id, "text from an opted-out number: not answered");
         return Ok(twiml(None));
     }
-    let exec = Executor { db: &state.db, sessions: state.sessions.as_ref(), notifier: &LogNotifier };
+    let notifier = super::widget::notifier(&state);
+    let exec = Executor { db: &state.db, sessions: state.sessions.as_ref(), notifier: notifier.as_ref() };
     let req = TurnRequest {
         tenant: &business.id,
         channel: Channel::Sms,

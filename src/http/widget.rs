@@ -24,7 +24,7 @@ use super::error::ApiError;
 use super::extract::{Json, Path};
 use crate::app::AppState;
 use crate::assistant::{Channel, Input};
-use crate::conversation::{Executor, LogNotifier, TurnRequest, intent_label};
+use crate::conversation::{Executor, LogNotifier, Notifier, TurnRequest, intent_label};
 use crate::sessions::DEFAULT_TTL;
 use crate::store::businesses::{self, TenantStatus};
 use crate::store::credentials::{self, CredentialKind, hash_token};
@@ -138,7 +138,8 @@ pub async fn create_session(
     let auth = ChatAuth { tenant: tenant.clone(), secret_sha256: hash_token(&secret) };
     let raw = serde_json::to_string(&auth).map_err(|e| ApiError::Internal(e.into()))?;
     state.sessions.put(&chat_key(&session_id), raw, DEFAULT_TTL).await.map_err(unavailable)?;
-    let exec = Executor { db: &state.db, sessions: state.sessions.as_ref(), notifier: &LogNotifier };
+    let notifier = notifier(&state);
+    let exec = Executor { db: &state.db, sessions: state.sessions.as_ref(), notifier: notifier.as_ref() };
     let opened = exec.open(&tenant, Channel::Web, &session_id, None, crate::store::now()).await.map_err(internal)?;
     let body = WidgetSession { session_id, secret, reply: opened.reply, expires_in_seconds: DEFAULT_TTL.as_secs() };
     Ok((StatusCode::CREATED, Json(body)))
@@ -172,7 +173,8 @@ pub async fn post_message(
     if text.is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
         return Err(ApiError::Validation(format!("text: must be 1 to {MAX_MESSAGE_CHARS} characters")));
     }
-    let exec = Executor { db: &state.db, sessions: state.sessions.as_ref(), notifier: &LogNotifier };
+    let notifier = notifier(&state);
+    let exec = Executor { db: &state.db, sessions: state.sessions.as_ref(), notifier: notifier.as_ref() };
     let req = TurnRequest {
         tenant: &auth.tenant,
         channel: Channel::Web,
@@ -186,6 +188,15 @@ pub async fn post_message(
     let raw = serde_json::to_string(&auth).map_err(|e| ApiError::Internal(e.into()))?;
     state.sessions.put(&chat_key(&session_id), raw, DEFAULT_TTL).await.map_err(unavailable)?;
     Ok(Json(WidgetReply { reply: done.reply, intent: intent_label(done.intent), ended: done.ended }))
+}
+
+/// Owner alerts and confirmations go out through Twilio when telephony is
+/// configured; otherwise they are only logged (and noted on the transcript).
+pub(crate) fn notifier(state: &AppState) -> std::sync::Arc<dyn Notifier> {
+    match &state.telephony {
+        Some(t) => std::sync::Arc::clone(&t.notifier),
+        None => std::sync::Arc::new(LogNotifier),
+    }
 }
 
 pub(crate) fn internal(e: crate::conversation::ConversationError) -> ApiError {
