@@ -21,4 +21,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the transcript of a WAV file (same Whisper engine and settings as the server).
+    Transcribe(crate::speech::cli::TranscribeArgs),
+    /// Speak TEXT into a WAV file (8 kHz mu-law, or 16-bit PCM with --pcm16).
+    Say(crate::speech::cli::SayArgs),
+    /// Manage the local speech models in MODELS_DIR.
+    #[command(subcommand)]
+    Models(crate::speech::cli::ModelsCommand),
 }

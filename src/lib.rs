@@ -17,5 +17,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod sessions;
+pub mod speech;
 pub mod store;
 pub mod telemetry;
+pub mod telephony;

@@ -35,5 +35,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Transcribe(args) => switchboard::speech::cli::transcribe(&config, args).await,
+        Command::Say(args) => switchboard::speech::cli::say(&config, args).await,
+        Command::Models(command) => switchboard::speech::cli::models(&config, command).await,
     }
 }

@@ -2,6 +2,9 @@
 //! SQLite file or a fresh PostgreSQL schema, and helpers to create tenants.
 #![allow(dead_code)]
 
+pub mod fake_media_client;
+pub mod fake_twilio_rest;
+
 use std::collections::HashMap;
 
 use serde_json::{Value, json};

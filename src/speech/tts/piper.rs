@@ -1,0 +1,241 @@
+//! Piper text-to-speech behind a bounded worker pool.
+//!
+//! A reply is split into sentences; a worker phonemizes and synthesises them
+//! one at a time and sends each sentence's audio as soon as it exists, so the
+//! caller hears the first sentence while the rest are still being made. If
+//! the receiver is dropped (caller barged in, call ended) the worker stops.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use super::cache::PromptCache;
+use super::espeak::Phonemizer;
+use super::onnx::{self, VitsSession};
+use super::text;
+use super::voice::VoiceConfig;
+use super::{AudioChunk, AudioFormat, ChunkAudio, SentenceStream, TextToSpeech};
+use crate::speech::codec;
+use crate::speech::error::Result;
+use crate::speech::models::ModelPaths;
+use crate::speech::pool::Pool;
+use crate::speech::resample;
+use crate::speech::stt::BoxFuture;
+
+/// Engine settings; `Default` is what the server uses.
+#[derive(Debug, Clone)]
+pub struct PiperConfig {
+    /// Parallel synthesisers (one ONNX session each).
+    pub workers: usize,
+    /// ONNX Runtime intra-op threads per session.
+    pub threads_per_worker: usize,
+    /// Replies that may wait for a worker before submitters are held back.
+    pub queue_capacity: usize,
+    /// Silence after every sentence but the last (Piper's default is 200 ms).
+    pub sentence_silence_ms: u32,
+    /// Entries in the fixed-phrase cache.
+    pub prompt_cache_capacity: usize,
+}
+
+impl Default for PiperConfig {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        Self {
+            workers: 1,
+            threads_per_worker: cores.clamp(1, 4),
+            queue_capacity: 16,
+            sentence_silence_ms: 200,
+            prompt_cache_capacity: 512,
+        }
+    }
+}
+
+struct Job {
+    sentences: Vec<String>,
+    format: AudioFormat,
+    tx: mpsc::Sender<Result<AudioChunk>>,
+}
+
+/// Piper text-to-speech (voice `en_US-joe-medium`).
+pub struct PiperEngine {
+    pool: Pool<Job>,
+    cache: PromptCache,
+    voice: Arc<VoiceConfig>,
+    load_time: Duration,
+}
+
+impl PiperEngine {
+    /// Loads ONNX Runtime, the voice, and starts espeak-ng. Missing files give
+    /// `ModelMissing` naming the file and the fetch command.
+    pub fn load(paths: &ModelPaths, config: PiperConfig) -> Result<Self> {
+        let library = paths.require("ONNX Runtime library", paths.onnxruntime())?;
+        let model = paths.require("Piper voice", paths.piper_voice())?;
+        let voice_config = paths.require("Piper voice config", paths.piper_voice_config())?;
+        let started = Instant::now();
+        let voice = Arc::new(VoiceConfig::load(&voice_config)?);
+        let phonemizer = Arc::new(Phonemizer::start(&voice.espeak.voice)?);
+        let environment = onnx::environment(&library)?;
+        let mut workers = Vec::with_capacity(config.workers.max(1));
+        for _ in 0..config.workers.max(1) {
+            let mut worker = Worker {
+                session: VitsSession::load(environment, &model, config.threads_per_worker)?,
+                phonemizer: Arc::clone(&phonemizer),
+                voice: Arc::clone(&voice),
+                silence_ms: config.sentence_silence_ms,
+            };
+            workers.push(move |job: Job| worker.run(job));
+        }
+        let pool = Pool::start("piper", workers, config.queue_capacity)?;
+        Ok(Self { pool, cache: PromptCache::new(config.prompt_cache_capacity), voice, load_time: started.elapsed() })
+    }
+
+    /// How long loading the voice and sessions took.
+    pub fn load_time(&self) -> Duration {
+        self.load_time
+    }
+
+    /// The voice's native sample rate.
+    pub fn sample_rate(&self) -> u32 {
+        self.voice.audio.sample_rate
+    }
+
+    pub fn running(&self) -> usize {
+        self.pool.running()
+    }
+
+    pub fn cached_prompts(&self) -> usize {
+        self.cache.len()
+    }
+
+    async fn start(&self, text: &str, format: AudioFormat) -> Result<SentenceStream> {
+        let sentences = text::sentences(text);
+        // Room for every sentence: a slow reader never stalls a worker.
+        let (tx, rx) = mpsc::channel(sentences.len().max(1));
+        if sentences.is_empty() {
+            return Ok(rx); // nothing to say: the stream is simply empty
+        }
+        self.pool.submit(Job { sentences, format, tx }).await?;
+        Ok(rx)
+    }
+}
+
+impl TextToSpeech for PiperEngine {
+    fn stream(&self, text: &str, format: AudioFormat) -> BoxFuture<'_, Result<SentenceStream>> {
+        let text = text.to_string();
+        Box::pin(async move { self.start(&text, format).await })
+    }
+
+    fn prompt(&self, voice_key: &str, text: &str) -> BoxFuture<'_, Result<Arc<[u8]>>> {
+        let (voice_key, text) = (voice_key.to_string(), text.to_string());
+        Box::pin(async move {
+            if let Some(audio) = self.cache.get(&voice_key, &text) {
+                return Ok(audio);
+            }
+            let mut stream = self.start(&text, AudioFormat::MuLaw8k).await?;
+            let mut audio = Vec::new();
+            while let Some(chunk) = stream.recv().await {
+                if let ChunkAudio::MuLaw8k(bytes) = chunk?.audio {
+                    audio.extend_from_slice(&bytes);
+                }
+            }
+            let audio: Arc<[u8]> = Arc::from(audio);
+            self.cache.insert(&voice_key, &text, Arc::clone(&audio));
+            Ok(audio)
+        })
+    }
+
+    fn queue_depth(&self) -> usize {
+        self.pool.queue_depth()
+    }
+}
+
+struct Worker {
+    session: VitsSession,
+    phonemizer: Arc<Phonemizer>,
+    voice: Arc<VoiceConfig>,
+    silence_ms: u32,
+}
+
+impl Worker {
+    fn run(&mut self, job: Job) {
+        let count = job.sentences.len();
+        for (index, sentence) in job.sentences.into_iter().enumerate() {
+            if job.tx.is_closed() {
+                return; // nobody is listening any more
+            }
+            let started = Instant::now();
+            let last = index + 1 == count;
+            let result = self.sentence(&sentence, job.format, last).map(|audio| AudioChunk {
+                index,
+                sentence,
+                audio,
+                last,
+                synthesis: started.elapsed(),
+            });
+            let failed = result.is_err();
+            if job.tx.blocking_send(result).is_err() || failed {
+                return;
+            }
+        }
+    }
+
+    fn sentence(&mut self, sentence: &str, format: AudioFormat, last: bool) -> Result<ChunkAudio> {
+        let mut clauses = Vec::new();
+        for clause in text::clauses(sentence) {
+            let ipa = self.phonemizer.phonemize(&clause.text)?;
+            clauses.push((clause, ipa));
+        }
+        let phonemes = VoiceConfig::sentence_phonemes(&clauses);
+        let (ids, unknown) = self.voice.ids(&phonemes);
+        if unknown > 0 {
+            tracing::debug!(unknown, sentence, "phonemes missing from the voice's map were skipped");
+        }
+        let mut audio = self.session.synthesize(ids, self.voice.inference)?;
+        normalize_peak(&mut audio, 0.9);
+        let rate = self.voice.audio.sample_rate;
+        if !last {
+            audio.resize(audio.len() + (rate * self.silence_ms / 1000) as usize, 0.0);
+        }
+        Ok(match format {
+            AudioFormat::Pcm16 => ChunkAudio::Pcm16 { sample_rate: rate, samples: codec::f32_to_i16(&audio) },
+            AudioFormat::MuLaw8k => {
+                let phone = resample::resample(&audio, rate, codec::PHONE_RATE)?;
+                ChunkAudio::MuLaw8k(codec::encode(&codec::f32_to_i16(&phone)))
+            }
+        })
+    }
+}
+
+/// Scales so the loudest sample is `peak` (Piper normalises each utterance the
+/// same way; VITS output level varies between sentences). Near-silence is left
+/// alone rather than amplified into noise.
+fn normalize_peak(audio: &mut [f32], peak: f32) {
+    let max = audio.iter().fold(0f32, |m, &s| m.max(s.abs()));
+    if max > 0.01 {
+        let gain = peak / max;
+        audio.iter_mut().for_each(|s| *s *= gain);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::speech::error::SpeechError;
+
+    #[test]
+    fn peak_normalisation_scales_and_spares_silence() {
+        let mut loud = vec![0.1, -0.2, 0.05];
+        normalize_peak(&mut loud, 0.9);
+        assert!((loud[1] + 0.9).abs() < 1e-6 && (loud[0] - 0.45).abs() < 1e-6);
+        let mut quiet = vec![0.001, -0.002];
+        normalize_peak(&mut quiet, 0.9);
+        assert_eq!(quiet, vec![0.001, -0.002]);
+    }
+
+    #[test]
+    fn missing_models_are_a_typed_error() {
+        let err = PiperEngine::load(&ModelPaths::new("/nonexistent"), PiperConfig::default()).err().unwrap();
+        assert!(matches!(err, SpeechError::ModelMissing { .. }), "{err}");
+    }
+}

@@ -1,0 +1,145 @@
+//! Splitting a reply into sentences (the unit we stream) and clauses (the unit
+//! we phonemize, so the clause punctuation can be put back: Piper voices pause
+//! at commas and raise the pitch at question marks only if they see them).
+
+/// One clause and the punctuation that ended it (`None` for the last clause of
+/// a sentence without a terminator).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clause {
+    pub text: String,
+    pub mark: Option<char>,
+}
+
+/// Words ending in '.' that do not end a sentence.
+const ABBREVIATIONS: &[&str] =
+    &["mr", "mrs", "ms", "dr", "st", "jr", "sr", "ave", "blvd", "rd", "no", "vs", "etc", "approx", "apt", "ste", "mt"];
+
+fn is_terminator(c: char) -> bool {
+    matches!(c, '.' | '?' | '!')
+}
+
+fn is_clause_mark(c: char) -> bool {
+    matches!(c, ',' | ';' | ':')
+}
+
+/// Does the '.' ending `word` belong to an abbreviation ("Dr.", "a.m.")?
+fn is_abbreviation(word: &str) -> bool {
+    let stem = word.trim_end_matches('.').trim_start_matches(|c: char| !c.is_alphanumeric());
+    if stem.contains('.') {
+        return true; // a.m., p.m., e.g., U.S.
+    }
+    let lower = stem.to_ascii_lowercase();
+    ABBREVIATIONS.contains(&lower.as_str()) || (stem.len() == 1 && stem.chars().all(|c| c.is_ascii_uppercase()))
+}
+
+/// Splits text into sentences, keeping each sentence's terminator.
+pub fn sentences(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        current.push(c);
+        if is_terminator(c) {
+            // Swallow runs like "?!" or "...".
+            while i + 1 < chars.len() && is_terminator(chars[i + 1]) {
+                i += 1;
+                current.push(chars[i]);
+            }
+            let at_break = i + 1 >= chars.len() || chars[i + 1].is_whitespace();
+            let last_word = current.split_whitespace().last().unwrap_or("");
+            if at_break && !(c == '.' && is_abbreviation(last_word) && i + 1 < chars.len()) {
+                push_trimmed(&mut out, &current);
+                current.clear();
+            }
+        }
+        i += 1;
+    }
+    push_trimmed(&mut out, &current);
+    out
+}
+
+fn push_trimmed(out: &mut Vec<String>, s: &str) {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().any(|c| c.is_alphanumeric()) {
+        out.push(s);
+    }
+}
+
+/// Splits one sentence into clauses at `, ; :` (followed by a space) and its
+/// final terminator. Numbers such as "5:30" or "1,200" are not split.
+pub fn clauses(sentence: &str) -> Vec<Clause> {
+    let chars: Vec<char> = sentence.chars().collect();
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        let followed_by_space = chars.get(i + 1).is_none_or(|n| n.is_whitespace());
+        if is_clause_mark(c) && followed_by_space {
+            push_clause(&mut out, &current, Some(c));
+            current.clear();
+        } else {
+            current.push(c);
+        }
+    }
+    // The sentence's own terminator (last of a run like "?!" decides intonation).
+    let body = current.trim_end();
+    let trimmed = body.trim_end_matches(is_terminator);
+    let mark = body[trimmed.len()..].chars().find(|&c| c == '?').or_else(|| body[trimmed.len()..].chars().last());
+    let keep_dot = mark == Some('.') && is_abbreviation(body.split_whitespace().last().unwrap_or(""));
+    if keep_dot {
+        push_clause(&mut out, body, Some('.'));
+    } else {
+        push_clause(&mut out, trimmed, mark);
+    }
+    out
+}
+
+fn push_clause(out: &mut Vec<Clause>, text: &str, mark: Option<char>) {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().any(|c| c.is_alphanumeric()) {
+        out.push(Clause { text, mark });
+    } else if let (Some(last), Some(m)) = (out.last_mut(), mark) {
+        last.mark = Some(m);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_sentences_but_not_abbreviations_or_numbers() {
+        assert_eq!(
+            sentences("Thanks for calling Acme Plumbing. How can I help?  We open at 8 a.m. tomorrow!"),
+            vec!["Thanks for calling Acme Plumbing.", "How can I help?", "We open at 8 a.m. tomorrow!"]
+        );
+        assert_eq!(
+            sentences("Dr. Smith lives at 12 Oak St. in unit 3.5 miles away... Right?!"),
+            vec!["Dr. Smith lives at 12 Oak St. in unit 3.5 miles away...", "Right?!"]
+        );
+        assert_eq!(sentences("no terminator"), vec!["no terminator"]);
+        assert!(sentences("  ... ").is_empty());
+    }
+
+    #[test]
+    fn clauses_keep_their_marks_and_numbers_stay_whole() {
+        let c = clauses("Okay, I have you down for 5:30, Tuesday; is that right?");
+        let got: Vec<_> = c.iter().map(|c| (c.text.as_str(), c.mark)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Okay", Some(',')),
+                ("I have you down for 5:30", Some(',')),
+                ("Tuesday", Some(';')),
+                ("is that right", Some('?'))
+            ]
+        );
+        let c = clauses("That is $1,200 total");
+        assert_eq!(c, vec![Clause { text: "That is $1,200 total".into(), mark: None }]);
+        let c = clauses("Really?!");
+        assert_eq!(c[0].mark, Some('?'));
+        let c = clauses("See you at 9 a.m.");
+        assert_eq!(c[0].text, "See you at 9 a.m.");
+    }
+}
