@@ -12,6 +12,7 @@
 //! * [`app`] wires configuration, state and the server loop together.
 
 pub mod app;
+pub mod assistant;
 pub mod cli;
 pub mod config;
 pub mod domain;

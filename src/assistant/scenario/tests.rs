@@ -1,0 +1,41 @@
+//! Every scripted scenario, on every channel it applies to, clean and with
+//! speech-recognition errors, through the policy directly.
+
+use super::{PolicyDriver, library, run};
+
+fn run_all(asr: bool) {
+    let mut failures = Vec::new();
+    let mut runs = 0;
+    for s in library() {
+        for ch in &s.channels {
+            let mut d = PolicyDriver::new(&s, *ch);
+            runs += 1;
+            if let Err(e) = run(&s, &mut d, asr) {
+                failures.extend(e);
+            }
+        }
+    }
+    assert!(runs >= 40, "only {runs} scenario runs");
+    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn scenarios_on_every_channel() {
+    run_all(false);
+}
+
+#[test]
+fn scenarios_with_asr_errors() {
+    run_all(true);
+}
+
+#[test]
+fn every_scenario_has_asr_variants_of_its_key_utterances() {
+    for s in library() {
+        let text_steps = s.steps.iter().filter(|st| matches!(st.input, crate::assistant::Input::Text(_))).count();
+        let noisy = s.steps.iter().filter(|st| st.asr.is_some()).count();
+        if text_steps > 0 {
+            assert!(noisy > 0, "scenario {:?} has no ASR variant", s.name);
+        }
+    }
+}
