@@ -32,12 +32,13 @@ RATE = 8000
 
 # Caller turns per scenario, in order. `intent` is what the policy should
 # recognise on that turn (None: a slot answer, not an intent); `outcome` is
-# the CRM effect the whole scenario must end with.
+# the CRM effect the whole scenario must end with. Intent names are the
+# assistant's (`assistant::Intent`, snake_case; any `question` kind).
 SCENARIOS = {
     "booking": {
         "outcome": "booked",
         "turns": [
-            ("I need someone to repair my water heater, it stopped working.", "schedule"),
+            ("I need someone to repair my water heater, it stopped working.", "book"),
             ("My name is John Smith.", None),
             ("Forty two Oak Street.", None),
             ("Tomorrow morning would be great.", None),
@@ -70,15 +71,15 @@ SCENARIOS = {
     },
     "hours": {
         "outcome": "answered",
-        "turns": [("What are your hours on Saturday?", "faq")],
+        "turns": [("What are your hours on Saturday?", "question")],
     },
     "person": {
         "outcome": "transferred",
-        "turns": [("Can I talk to a person, please?", "human")],
+        "turns": [("Can I talk to a person, please?", "talk_to_person")],
     },
     "long": {
         "outcome": "answered",
-        "turns": [("My water heater is leaking, can someone come tomorrow?", "schedule")],
+        "turns": [("My water heater is leaking, can someone come tomorrow?", "book")],
     },
     # Spoken over the agent's greeting: measures barge-in reaction.
     "barge_in": {
@@ -226,13 +227,26 @@ def mix(speech, noise_kind, snr_db, seed, tmp):
     return mixed
 
 
+def speech_span_ms(samples):
+    """First and last 20 ms frame of the clean speech within 35 dB of its
+    loudest frame: where the caller starts and stops talking, which the
+    harness cannot tell from a noisy file."""
+    frames = [samples[i : i + 160] for i in range(0, len(samples) - 159, 160)]
+    energies = [sum(s * s for s in f) / len(f) for f in frames]
+    peak = max(energies)
+    active = [i for i, e in enumerate(energies) if e > peak * 10 ** (-35 / 10)]
+    return active[0] * 20, (active[-1] + 1) * 20
+
+
 def render(tmp, out_path, voice, text, noise, snr, seed):
     _vid, espeak_voice, wpm, pitch = voice
     speech = speak(tmp, espeak_voice, wpm, pitch, text)
+    span = speech_span_ms(speech)
     mixed_path = os.path.join(tmp, "mixed.wav")
     write_pcm16(mixed_path, mix(speech, noise, snr, seed, tmp))
     # Phone band, then G.711 mu-law at 8 kHz, no dither: what Twilio sends.
     run(["sox", "-D", mixed_path, "-r", str(RATE), "-e", "mu-law", out_path, "sinc", "300-3400"])
+    return span
 
 
 def entry(set_dir, voice, scenario, turn, noise, snr, loss=0.0, jitter_ms=0):
@@ -316,15 +330,15 @@ def main():
         audio_dir = os.path.join(here, "core")
         manifest = os.path.join(here, "manifest.json")
     os.makedirs(audio_dir, exist_ok=True)
-    rendered = set()
+    rendered = {}
     with tempfile.TemporaryDirectory() as tmp:
         for i, e in enumerate(entries):
             path = os.path.join(root, e["file"])
             if path not in rendered:
                 voice = next(v for v in VOICES if v[0] == e["voice"])
                 seed = seed_for(e["scenario"], e["turn"], e["voice"], e["noise"], e["snr_db"])
-                render(tmp, path, voice, e["text"], e["noise"], e["snr_db"] or 0, seed)
-                rendered.add(path)
+                rendered[path] = render(tmp, path, voice, e["text"], e["noise"], e["snr_db"] or 0, seed)
+            e["speech_start_ms"], e["speech_end_ms"] = rendered[path]
             print(f"\r{i + 1}/{len(entries)} {e['id']:<60}", end="", file=sys.stderr)
     print(file=sys.stderr)
     doc = {

@@ -28,4 +28,6 @@ pub enum Command {
     /// Manage the local speech models in MODELS_DIR.
     #[command(subcommand)]
     Models(crate::speech::cli::ModelsCommand),
+    /// Simulated Twilio callers: turn latency, accuracy and capacity reports.
+    Harness(crate::harness::cli::HarnessArgs),
 }

@@ -16,6 +16,7 @@ pub mod assistant;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod harness;
 pub mod http;
 pub mod sessions;
 pub mod speech;

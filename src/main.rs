@@ -38,5 +38,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Transcribe(args) => switchboard::speech::cli::transcribe(&config, args).await,
         Command::Say(args) => switchboard::speech::cli::say(&config, args).await,
         Command::Models(command) => switchboard::speech::cli::models(&config, command).await,
+        Command::Harness(args) => {
+            let command_line = std::env::args().collect::<Vec<_>>().join(" ");
+            if !switchboard::harness::cli::run(args, command_line).await? {
+                std::process::exit(2); // p95 budget exceeded
+            }
+            Ok(())
+        }
     }
 }
