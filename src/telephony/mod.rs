@@ -12,6 +12,7 @@ pub mod call_runtime;
 pub mod call_token;
 pub mod endpointing;
 pub mod live;
+pub mod media_route;
 pub mod metrics;
 pub mod pacer;
 pub mod ports;

@@ -5,6 +5,8 @@
 use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
+// Not every test binary uses every name.
+#[allow(unused_imports)]
 pub use switchboard::harness::media_client::{FRAME_BYTES, Pace, Received};
 
 pub struct FakeTwilioCall(switchboard::harness::media_client::FakeTwilioCall);
@@ -22,7 +24,15 @@ impl FakeTwilioCall {
     pub async fn wait_for(&self, what: &str, timeout: Duration, condition: impl Fn(&Received) -> bool) -> Received {
         match self.0.wait_until(timeout, condition).await {
             Ok(received) => received,
-            Err(_) => panic!("timed out after {timeout:?} waiting for {what}"),
+            Err(snapshot) => panic!(
+                "timed out after {timeout:?} waiting for {what}: media {} marks {:?} echoed {} clears {} closed {} invalid {:?}",
+                snapshot.media.len(),
+                snapshot.marks.iter().map(|(_, m)| m).collect::<Vec<_>>(),
+                snapshot.echoed_marks.len(),
+                snapshot.clears.len(),
+                snapshot.closed,
+                snapshot.invalid
+            ),
         }
     }
 }

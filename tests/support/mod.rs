@@ -2,6 +2,7 @@
 //! SQLite file or a fresh PostgreSQL schema, and helpers to create tenants.
 #![allow(dead_code)]
 
+pub mod call_harness;
 pub mod fake_media_client;
 pub mod fake_twilio_rest;
 

@@ -417,6 +417,7 @@ impl CallTask {
             TurnSource::Silence => (Some(CallerInput::Silence), None),
         };
         let stage = if audio.is_some() { Stage::Stt } else { Stage::Policy };
+        tracing::debug!(call_id = %self.setup.call_id, turn = number, ?input, endpoint_wait_ms, "turn started");
         let ctx = TurnContext {
             turn: number,
             stt: Arc::clone(&self.env.stt),
@@ -447,6 +448,7 @@ impl CallTask {
     }
 
     fn on_job_event(&mut self, event: JobEvent) {
+        tracing::debug!(call_id = %self.setup.call_id, event = ?JobEventSummary(&event), "turn event");
         let number = match &event {
             JobEvent::Transcribed { turn, .. }
             | JobEvent::Replied { turn, .. }
@@ -652,5 +654,19 @@ async fn sleep_until_opt(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
+    }
+}
+
+/// Job events without their audio, for logs.
+struct JobEventSummary<'a>(&'a JobEvent);
+
+impl std::fmt::Debug for JobEventSummary<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            JobEvent::Sentence { turn, text, audio, .. } => {
+                write!(f, "Sentence(turn {turn}, {text:?}, {} bytes)", audio.len())
+            }
+            other => write!(f, "{other:?}"),
+        }
     }
 }
