@@ -6,6 +6,7 @@
 //! network condition says, waits for the agent to finish speaking before the
 //! next turn, and (in barge-in scenarios) talks over the agent.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use rand::rngs::StdRng;
@@ -24,8 +25,6 @@ const FRAME: Duration = Duration::from_millis(20);
 /// The agent is done talking once nothing is queued and nothing new has
 /// arrived for this long.
 const REPLY_QUIET: Duration = Duration::from_millis(700);
-/// Longest wait for the greeting or a reply before giving up on the turn.
-const REPLY_TIMEOUT: Duration = Duration::from_secs(20);
 /// In barge-in scenarios, how far into the agent's speech the caller starts.
 const BARGE_IN_AFTER: Duration = Duration::from_millis(800);
 
@@ -128,10 +127,18 @@ fn seed(id: &str) -> u64 {
     id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
+/// Counts the turns the server's policy has answered on this call, when the
+/// server can tell (in-process). Lets the caller wait through a filler
+/// ("one moment, please") for the real reply instead of guessing.
+pub type TurnProbe = Arc<dyn Fn() -> usize + Send + Sync>;
+
 /// Sends a frame every 20 ms: from `speech` when there is one, else silence.
 struct Line {
     call: FakeTwilioCall,
     next_tick: Instant,
+    probe: Option<TurnProbe>,
+    /// Longest wait for the greeting or a reply before giving up on the turn.
+    reply_timeout: Duration,
 }
 
 impl Line {
@@ -161,13 +168,28 @@ impl Line {
     /// Keeps the line open (silence) until the agent has said something
     /// after the first `heard` frames and finished, or `timeout` passes.
     /// Returns false when the call ended.
-    async fn until_agent_done(&mut self, heard: usize, timeout: Duration) -> bool {
+    async fn until_agent_done(&mut self, heard: usize, answered: usize, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
+        // With a probe, only audio after the policy answered is the reply.
+        let mut answered_at: Option<Instant> = None;
         while Instant::now() < deadline {
             self.tick(None).await;
+            if let Some(probe) = &self.probe {
+                if answered_at.is_none() && probe() >= answered {
+                    answered_at = Some(Instant::now());
+                }
+                if answered_at.is_none() {
+                    continue;
+                }
+            }
             let (closed, quiet) = self.call.inspect(|r| {
                 let last = r.media.get(heard..).and_then(|new| new.last()).map(|(t, _)| *t);
-                let quiet = r.queued_frames == 0 && last.is_some_and(|t| t.elapsed() >= REPLY_QUIET);
+                let replied = match (last, answered_at) {
+                    (Some(last), Some(answered)) => last >= answered,
+                    (last, None) => last.is_some(),
+                    (None, Some(_)) => false,
+                };
+                let quiet = r.queued_frames == 0 && replied && last.is_some_and(|t| t.elapsed() >= REPLY_QUIET);
                 (r.closed, quiet)
             });
             if closed {
@@ -187,6 +209,8 @@ pub async fn run_call<F, Fut>(
     plan: &CallPlan,
     audio: &[Vec<u8>],
     placed: PlacedCall,
+    probe: Option<TurnProbe>,
+    reply_timeout: Duration,
     server_record: F,
 ) -> CallResult
 where
@@ -201,7 +225,7 @@ where
             return result;
         }
     };
-    let mut line = Line { call, next_tick: Instant::now() };
+    let mut line = Line { call, next_tick: Instant::now(), probe, reply_timeout };
     let params: Vec<(&str, &str)> = placed.parameters.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     line.call.start(&params);
     let started = Instant::now();
@@ -229,7 +253,7 @@ async fn play_turns(
 ) -> Result<(), String> {
     // The greeting: measured, and (unless the caller barges in) heard out.
     let barge_first = plan.turns.first().is_some_and(|t| t.barge_in);
-    let deadline = Instant::now() + REPLY_TIMEOUT;
+    let deadline = Instant::now() + line.reply_timeout;
     loop {
         line.tick(None).await;
         if let Some(first) = line.call.received().first_media_at() {
@@ -240,7 +264,7 @@ async fn play_turns(
             return Err("no greeting".into());
         }
     }
-    if !barge_first && !line.until_agent_done(0, REPLY_TIMEOUT).await {
+    if !barge_first && !line.until_agent_done(0, 0, line.reply_timeout).await {
         return Err("call ended during the greeting".into());
     }
 
@@ -265,7 +289,7 @@ async fn play_turns(
         // Nominal timeline: the audio's speech ended this long after it began.
         let speech_onset = speech_started + Duration::from_millis(u64::from(fixture.speech_start_ms));
         let end_of_speech = speech_started + Duration::from_millis(u64::from(fixture.speech_end_ms));
-        let waited = line.until_agent_done(media_before, REPLY_TIMEOUT).await;
+        let waited = line.until_agent_done(media_before, i + 1, line.reply_timeout).await;
         let received = line.call.received();
         if fixture.barge_in {
             turn.barge_in_ms = received.clears.get(clears_before).map(|t| signed_ms(*t, speech_onset));

@@ -86,6 +86,9 @@ pub struct Common {
     /// Call-task worker threads in the server.
     #[arg(long, global = true, default_value_t = 2)]
     pub call_threads: usize,
+    /// Longest wait for the agent's reply to one caller turn, in seconds.
+    #[arg(long, global = true, default_value_t = 30.0)]
+    pub reply_timeout_s: f64,
     /// Silence that ends a caller's turn (the server's endpointing setting).
     #[arg(long, global = true)]
     pub end_silence_ms: Option<u32>,
@@ -124,7 +127,9 @@ pub async fn run(args: HarnessArgs, command_line: String) -> Result<bool, Harnes
         c.tts_workers,
         settings.endpoint.end_silence_ms
     );
-    let bench = Arc::new(Bench::new(server, manifest, Duration::from_millis(c.stagger_ms)));
+    let mut bench = Bench::new(server, manifest, Duration::from_millis(c.stagger_ms));
+    bench.reply_timeout = Duration::from_secs_f64(c.reply_timeout_s);
+    let bench = Arc::new(bench);
 
     let mut report = match &args.mode {
         Mode::Matrix { concurrency } => {

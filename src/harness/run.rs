@@ -12,7 +12,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use super::HarnessError;
-use super::caller::{CallResult, run_call};
+use super::caller::{CallResult, TurnProbe, run_call};
 use super::manifest::{CallPlan, Manifest};
 use super::media_client::{FRAME_BYTES, FakeTwilioCall};
 use super::procstat;
@@ -26,6 +26,8 @@ pub struct Bench {
     /// Delay between call starts within a batch (Twilio never connects
     /// everyone in the same millisecond).
     pub stagger: Duration,
+    /// Longest wait for the agent's reply to one turn.
+    pub reply_timeout: Duration,
     next_call: AtomicUsize,
 }
 
@@ -62,7 +64,7 @@ pub fn progress(label: &str, done: usize, total: usize, extra: &str) {
 
 impl Bench {
     pub fn new(server: Arc<InProcessServer>, manifest: Manifest, stagger: Duration) -> Self {
-        Bench { server, manifest, stagger, next_call: AtomicUsize::new(0) }
+        Bench { server, manifest, stagger, reply_timeout: Duration::from_secs(30), next_call: AtomicUsize::new(0) }
     }
 
     /// Runs one call plan end to end.
@@ -79,7 +81,9 @@ impl Bench {
             }
         };
         let server = Arc::clone(&self.server);
-        run_call(plan, &audio, placed, move |call_id| async move {
+        let (probe_server, probe_call) = (Arc::clone(&self.server), placed.call_id.clone());
+        let probe: TurnProbe = Arc::new(move || probe_server.answered_turns(&probe_call));
+        run_call(plan, &audio, placed, Some(probe), self.reply_timeout, move |call_id| async move {
             let summary = server.summary(&call_id, Duration::from_secs(10)).await?;
             Some((summary, server.effects(&call_id)))
         })

@@ -206,6 +206,14 @@ impl InProcessServer {
         lock(&self.calls.effects).get(call_id).map(|e| lock(e).clone())
     }
 
+    /// Caller speech turns the policy has answered so far on a call.
+    pub fn answered_turns(&self, call_id: &str) -> usize {
+        lock(&self.calls.effects)
+            .get(call_id)
+            .map(|e| lock(e).turns.iter().filter(|t| !t.input.is_empty()).count())
+            .unwrap_or(0)
+    }
+
     /// Calls running on the call workers now.
     pub fn active_calls(&self) -> usize {
         self.runtime.active()
