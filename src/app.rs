@@ -18,6 +18,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Conversation state between turns (memory, or Redis when `REDIS_URL` is set).
     pub sessions: Arc<dyn SessionStore>,
+    /// Phone calls (speech engines, call tasks); `None` until started, or when
+    /// the speech models are missing (calls then hear a polite refusal).
+    pub telephony: Option<Arc<crate::telephony::service::Telephony>>,
 }
 
 impl AppState {
@@ -31,7 +34,19 @@ impl AppState {
             tracing::info!(?applied, backend = db.backend(), "applied migrations");
         }
         let sessions = sessions::from_config(config.redis_url.as_deref()).await?;
-        Ok(AppState { config: Arc::new(config), db, metrics: Arc::new(Metrics::new()), sessions })
+        Ok(AppState { config: Arc::new(config), db, metrics: Arc::new(Metrics::new()), sessions, telephony: None })
+    }
+}
+
+/// Loads the speech engines for phone calls; without them the server still
+/// runs (CRM, SMS, chat) and callers hear a polite refusal.
+fn start_telephony(state: &AppState) -> Option<Arc<crate::telephony::service::Telephony>> {
+    match crate::telephony::service::Telephony::build(&state.config, state.db.clone(), Arc::clone(&state.sessions)) {
+        Ok(t) => Some(Arc::new(t)),
+        Err(e) => {
+            tracing::error!(error = %e, "phone calls are DISABLED: speech engines could not be loaded");
+            None
+        }
     }
 }
 
@@ -58,8 +73,9 @@ async fn check_tenant_safety(state: &AppState) -> anyhow::Result<()> {
 /// Runs the HTTP server until SIGTERM or Ctrl-C, then drains in-flight requests.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = config.addr;
-    let state = AppState::build(config).await?;
+    let mut state = AppState::build(config).await?;
     check_tenant_safety(&state).await?;
+    state.telephony = start_telephony(&state);
     let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     tracing::info!(%local, backend = state.db.backend(), "switchboard listening on http://{local}");

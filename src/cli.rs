@@ -28,6 +28,11 @@ pub enum Command {
     /// Manage the local speech models in MODELS_DIR.
     #[command(subcommand)]
     Models(crate::speech::cli::ModelsCommand),
+    /// Print the OpenAPI document (JSON, or the Markdown API reference).
+    Openapi {
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Simulated Twilio callers: turn latency, accuracy and capacity reports.
     Harness(crate::harness::cli::HarnessArgs),
 }

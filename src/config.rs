@@ -70,8 +70,6 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Whole-request timeout for ordinary HTTP calls (not WebSockets).
     pub request_timeout_ms: u64,
-    /// Require `X-Api-Key` for tenant calls even with a single tenant.
-    pub require_tenant_api_keys: bool,
 }
 
 impl fmt::Debug for Config {
@@ -102,7 +100,7 @@ pub struct ConfigError(pub Vec<String>);
 const RETIRED_NAMES: &[(&str, &str)] = &[
     ("OWNER_DASHBOARD_TOKEN", "owner tokens are per tenant now: see POST /v1/admin/businesses/{id}/rotate-credentials"),
     ("DASHBOARD_OWNER_TOKEN", "owner tokens are per tenant now: see POST /v1/admin/businesses/{id}/rotate-credentials"),
-    ("REQUIRE_BUSINESS_API_KEY", "use REQUIRE_TENANT_API_KEYS"),
+    ("REQUIRE_BUSINESS_API_KEY", "every tenant call always needs its own X-Api-Key; nothing to configure"),
 ];
 
 impl Config {
@@ -194,16 +192,6 @@ impl Config {
         let max_body_bytes = number("MAX_BODY_BYTES", 256 * 1024, 1024, 64 * 1024 * 1024) as usize;
         let request_timeout_ms = number("REQUEST_TIMEOUT_MS", 15_000, 100, 600_000);
 
-        let require_tenant_api_keys = match get("REQUIRE_TENANT_API_KEYS").as_deref() {
-            None => environment.is_production_like(),
-            Some("true" | "1") => true,
-            Some("false" | "0") => false,
-            Some(other) => {
-                errors.push(format!("REQUIRE_TENANT_API_KEYS: {other:?} is not true or false"));
-                true
-            }
-        };
-
         let config = Config {
             addr,
             database_url,
@@ -219,7 +207,6 @@ impl Config {
             stt_model,
             max_body_bytes,
             request_timeout_ms,
-            require_tenant_api_keys,
         };
         errors.extend(config.production_safety_problems());
         if errors.is_empty() { Ok(config) } else { Err(ConfigError(errors)) }
@@ -246,11 +233,6 @@ impl Config {
         if !self.public_base_url.starts_with("https://") {
             problems.push(format!(
                 "PUBLIC_BASE_URL: must be the public https:// URL in {env} (webhook signatures are computed over it)"
-            ));
-        }
-        if !self.require_tenant_api_keys {
-            problems.push(format!(
-                "REQUIRE_TENANT_API_KEYS: cannot be false in {env}; every tenant call must carry its own API key"
             ));
         }
         problems
@@ -293,7 +275,6 @@ mod tests {
         assert!(c.redis_url.is_none());
         assert_eq!(c.environment, Environment::Dev);
         assert!(!c.verify_twilio_signatures());
-        assert!(!c.require_tenant_api_keys);
     }
 
     #[test]
@@ -312,12 +293,8 @@ mod tests {
 
     #[test]
     fn prod_refuses_unsafe_settings_and_names_each() {
-        let err = Config::from_map(&env(&[("ENVIRONMENT", "prod"), ("REQUIRE_TENANT_API_KEYS", "false")]))
-            .unwrap_err()
-            .to_string();
-        for name in
-            ["ADMIN_API_KEY", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "PUBLIC_BASE_URL", "REQUIRE_TENANT_API_KEYS"]
-        {
+        let err = Config::from_map(&env(&[("ENVIRONMENT", "prod")])).unwrap_err().to_string();
+        for name in ["ADMIN_API_KEY", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "PUBLIC_BASE_URL"] {
             assert!(err.contains(name), "missing {name} in {err}");
         }
     }
@@ -332,7 +309,6 @@ mod tests {
             ("PUBLIC_BASE_URL", "https://sb.example.com/"),
         ]))
         .unwrap();
-        assert!(c.require_tenant_api_keys);
         assert!(c.verify_twilio_signatures());
         assert_eq!(c.public_base_url, "https://sb.example.com");
     }

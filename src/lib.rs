@@ -8,6 +8,7 @@
 //!
 //! * [`domain`] holds the plain data every layer agrees on (tenant profile, services, hours).
 //! * [`store`] persists tenants and CRM records through sqlx (SQLite or PostgreSQL).
+//! * [`speech`] hears and speaks: Whisper STT, Piper TTS, G.711 and resampling.
 //! * [`http`] is the axum front door: REST API, webhooks, docs and metrics.
 //! * [`app`] wires configuration, state and the server loop together.
 
@@ -15,6 +16,7 @@ pub mod app;
 pub mod assistant;
 pub mod cli;
 pub mod config;
+pub mod conversation;
 pub mod domain;
 pub mod harness;
 pub mod http;

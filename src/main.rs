@@ -7,6 +7,10 @@ use switchboard::config::Config;
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Command::Openapi { markdown } = cli.command {
+        // Needs no configuration: usable on a machine with nothing set up.
+        return print_openapi(markdown);
+    }
     let config = Config::from_env()?;
     switchboard::telemetry::init(config.log_format);
     let runtime = tokio::runtime::Runtime::new()?;
@@ -21,6 +25,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("database schema is up to date ({})", state.db.backend());
             Ok(())
         }
+        Command::Openapi { markdown } => print_openapi(markdown),
+        Command::Transcribe(args) => switchboard::speech::cli::transcribe(&config, args).await,
+        Command::Say(args) => switchboard::speech::cli::say(&config, args).await,
+        Command::Models(command) => switchboard::speech::cli::models(&config, command).await,
         Command::SeedDemo { json } => {
             let state = switchboard::app::AppState::build(config).await?;
             let demo = switchboard::store::seed::seed_demo(&state.db).await?;
@@ -35,9 +43,6 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Transcribe(args) => switchboard::speech::cli::transcribe(&config, args).await,
-        Command::Say(args) => switchboard::speech::cli::say(&config, args).await,
-        Command::Models(command) => switchboard::speech::cli::models(&config, command).await,
         Command::Harness(args) => {
             let command_line = std::env::args().collect::<Vec<_>>().join(" ");
             if !switchboard::harness::cli::run(args, command_line).await? {
@@ -46,4 +51,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn print_openapi(markdown: bool) -> anyhow::Result<()> {
+    use utoipa::OpenApi;
+    if markdown {
+        print!("{}", switchboard::http::reference::markdown());
+    } else {
+        println!("{}", switchboard::http::docs::ApiDoc::openapi().to_pretty_json()?);
+    }
+    Ok(())
 }

@@ -1,4 +1,5 @@
-//! Logging set-up. Metrics live in `http::metrics`.
+//! Logging set-up. Logs go to stderr in both formats, so stdout stays clean
+//! for command output (`seed-demo --json`, `openapi`). Metrics live in `http::metrics`.
 
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
@@ -13,7 +14,14 @@ pub fn init(format: LogFormat) {
     // `try_init` so tests and repeated CLI calls in one process do not panic.
     let _ = match format {
         LogFormat::Json => registry
-            .with(fmt::layer().json().flatten_event(true).with_current_span(true).with_span_list(false))
+            .with(
+                fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true)
+                    .with_span_list(false)
+                    .with_writer(std::io::stderr),
+            )
             .try_init(),
         LogFormat::Pretty => registry.with(fmt::layer().with_writer(std::io::stderr)).try_init(),
     };

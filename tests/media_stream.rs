@@ -258,3 +258,60 @@ async fn two_calls_at_once_keep_their_own_state() {
     assert!(sb.transcript.iter().any(|l| l.text == "You pressed 3."));
     assert!(sa.emergency && !sb.emergency);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silence_reaches_the_policy_as_no_input() {
+    let mut settings = CallSettings::default();
+    settings.endpoint.no_input_ms = 1500;
+    let h = Harness::start_with(None, settings).await;
+    let (token, brain) = h.new_call("call-1", &sid(1), "Hi.").await;
+    let mut call = FakeTwilioCall::connect(&h.ws_url(), Some(&h.signature()), &sid(1)).await.unwrap();
+    call.start(&[("token", &token)]);
+    // The greeting plays, then the caller says nothing.
+    call.send_silence(Duration::from_millis(4000), Pace::RealTime).await;
+    assert_eq!(brain.inputs.lock().unwrap().first(), Some(&CallerInput::Silence));
+    call.wait_for("reprompt audio", SECS(5), |r| r.marks.iter().any(|(_, m)| m.starts_with("1."))).await;
+    call.stop();
+    let summary = h.wait_for_summary("call-1", SECS(5)).await;
+    assert_eq!(summary.turns[0].input, CallerInput::Silence);
+    assert_eq!(summary.turns[0].agent_text, "Are you still there?");
+}
+
+/// A policy that takes its time (an overloaded box, a slow database).
+struct SlowBrain;
+
+impl switchboard::telephony::ports::CallBrain for SlowBrain {
+    fn respond(
+        &self,
+        _input: CallerInput,
+    ) -> switchboard::telephony::ports::BoxFuture<'_, Result<switchboard::telephony::ports::Reply, String>> {
+        Box::pin(async {
+            tokio::time::sleep(Duration::from_millis(2500)).await;
+            Ok(switchboard::telephony::ports::Reply { text: "Here you go.".into(), ..Default::default() })
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_turn_plays_one_moment_instead_of_silence() {
+    let h = Harness::start(None).await;
+    let (token, _) = h.new_call("call-1", &sid(1), "Hi.").await;
+    // Swap in the slow policy for this call.
+    let slow: Arc<dyn switchboard::telephony::ports::CallBrain> = Arc::new(SlowBrain);
+    h.directory.slow.lock().unwrap().replace(slow);
+    let mut call = FakeTwilioCall::connect(&h.ws_url(), Some(&h.signature()), &sid(1)).await.unwrap();
+    call.start(&[("token", &token)]);
+    call.send_silence(Duration::from_millis(1500), Pace::RealTime).await;
+    call.send_dtmf("1");
+    let pressed = Instant::now();
+    let r = call
+        .wait_for("filler and reply", SECS(8), |r| r.marks.iter().filter(|(_, m)| !m.starts_with("0.")).count() >= 2)
+        .await;
+    let first = r.media.iter().find(|(t, _)| *t > pressed).map(|(t, _)| *t - pressed).unwrap();
+    println!("first audio {first:?} after the key press (policy takes 2.5 s)");
+    assert!(first < Duration::from_millis(2000), "filler after {first:?}");
+    assert_eq!(h.metrics.snapshot().fillers_played, 1);
+    call.stop();
+    let summary = h.wait_for_summary("call-1", SECS(5)).await;
+    assert_eq!(summary.turns[0].agent_text, "Here you go.", "the filler is not part of the agent's line");
+}

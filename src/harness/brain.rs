@@ -118,11 +118,14 @@ fn action_name(action: &Action) -> String {
         .unwrap_or_default()
 }
 
-impl CallBrain for AssistantBrain {
-    fn greeting(&self) -> String {
+impl AssistantBrain {
+    /// The opening line the policy speaks when the call is answered.
+    pub fn greeting(&self) -> String {
         assistant::open(&self.context()).reply
     }
+}
 
+impl CallBrain for AssistantBrain {
     fn respond(&self, input: CallerInput) -> BoxFuture<'_, Result<Reply, String>> {
         let (heard, policy_input) = match input {
             CallerInput::Speech(text) => (text.clone(), Input::Text(text)),

@@ -75,13 +75,16 @@ impl CallDirectory for Directory {
         let scenario = start.custom_parameters.get("scenario").cloned().unwrap_or_default();
         let effects = Arc::new(Mutex::new(Effects::default()));
         lock(&self.calls.effects).insert(claims.call_id.clone(), Arc::clone(&effects));
-        let brain: Arc<dyn CallBrain> = Arc::new(AssistantBrain::new(&scenario, effects));
+        let assistant = AssistantBrain::new(&scenario, effects);
+        let greeting = assistant.greeting();
+        let brain: Arc<dyn CallBrain> = Arc::new(assistant);
         Box::pin(async move {
             Ok(CallSetup {
                 call_id: claims.call_id,
                 tenant_id: claims.tenant_id,
                 caller: Some(crate::assistant::fixtures::CALLER_PHONE.into()),
                 brain,
+                greeting,
                 voice_key: VOICE_KEY.into(),
                 stt_prompt: Some("Acme Plumbing. Water heater, drain, burst pipe, appointment.".into()),
             })

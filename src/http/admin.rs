@@ -89,6 +89,7 @@ pub async fn create(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     pub limit: Option<i64>,
@@ -108,7 +109,7 @@ pub async fn list(
     Ok(Json(crate::http::page::Page { items, total, limit, offset }))
 }
 
-#[utoipa::path(get, path = "/v1/admin/businesses/{id}", tag = "admin", security(("admin_key" = [])),
+#[utoipa::path(get, path = "/v1/admin/businesses/{id}", tag = "admin", params(("id" = String, Path, description = "Record id")), security(("admin_key" = [])),
     responses((status = 200, body = Business), (status = 404, body = ErrorBody)))]
 pub async fn show(State(s): State<AppState>, _: Admin, Path(id): Path<String>) -> Result<Json<Business>, ApiError> {
     Ok(Json(businesses::get(&s.db, &id).await.map_err(ApiError::not_found("business"))?))
@@ -125,7 +126,7 @@ pub struct AdminBusinessPatch {
 }
 
 /// Suspends/reactivates a tenant, toggles lockdown, changes the plan.
-#[utoipa::path(patch, path = "/v1/admin/businesses/{id}", tag = "admin", request_body = AdminBusinessPatch,
+#[utoipa::path(patch, path = "/v1/admin/businesses/{id}", tag = "admin", params(("id" = String, Path, description = "Record id")), request_body = AdminBusinessPatch,
     security(("admin_key" = [])),
     responses((status = 200, body = Business), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
@@ -169,7 +170,7 @@ pub struct RotateRequest {
 }
 
 /// Replaces credentials; the old ones stop working immediately.
-#[utoipa::path(post, path = "/v1/admin/businesses/{id}/rotate-credentials", tag = "admin", request_body = RotateRequest,
+#[utoipa::path(post, path = "/v1/admin/businesses/{id}/rotate-credentials", tag = "admin", params(("id" = String, Path, description = "Record id")), request_body = RotateRequest,
     security(("admin_key" = [])),
     responses((status = 200, body = IssuedCredentials), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn rotate(

@@ -7,7 +7,7 @@ use axum::routing::get;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, crm, health, owner};
+use super::{admin, crm, health, owner, widget};
 use crate::app::AppState;
 
 #[derive(OpenApi)]
@@ -20,16 +20,22 @@ use crate::app::AppState;
         crm::appointments::create, crm::appointments::list, crm::appointments::show, crm::appointments::update,
         crm::appointments::cancel, crm::appointments::schedule,
         crm::conversations::list, crm::conversations::show,
+        crm::calls::list, crm::calls::show, crm::calls::callback_queue,
         owner::show, owner::update,
         admin::create, admin::list, admin::show, admin::update, admin::rotate,
+        widget::create_session, widget::post_message,
     ),
-    components(schemas(super::error::ErrorBody, super::error::ErrorDetail)),
+    components(schemas(
+        super::error::ErrorBody, super::error::ErrorDetail,
+        widget::WidgetSession, widget::WidgetMessage, widget::WidgetReply,
+    )),
     modifiers(&SecuritySchemes),
     tags(
         (name = "crm", description = "Customers, appointments and conversations (X-Api-Key)"),
         (name = "owner", description = "The business owner's settings (X-Owner-Token)"),
         (name = "admin", description = "Tenant management (X-Admin-Api-Key)"),
         (name = "health", description = "Liveness and readiness"),
+        (name = "widget", description = "Website chat (X-Widget-Token to open, X-Widget-Secret per message)"),
     )
 )]
 pub struct ApiDoc;

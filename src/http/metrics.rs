@@ -95,6 +95,20 @@ pub async fn render(State(state): State<AppState>, _admin: Admin) -> impl IntoRe
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
         )],
-        state.metrics.render(),
+        with_telephony(state.metrics.render(), &state),
     )
+}
+
+/// Adds call metrics (active calls, queue depths, per-stage latency) before `# EOF`.
+fn with_telephony(mut text: String, state: &AppState) -> String {
+    let Some(t) = &state.telephony else { return text };
+    let had_eof = text.trim_end().ends_with("# EOF");
+    if had_eof {
+        text.truncate(text.trim_end().len() - "# EOF".len());
+    }
+    text.push_str(&t.render_metrics());
+    if had_eof {
+        text.push_str("# EOF\n");
+    }
+    text
 }

@@ -29,6 +29,9 @@ pub mod health;
 pub mod metrics;
 pub mod owner;
 pub mod page;
+pub mod reference;
+pub mod twilio_sms;
+pub mod widget;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -42,6 +45,9 @@ pub fn router(state: AppState) -> Router {
         .merge(owner::router())
         .merge(admin::router())
         .merge(docs::router())
+        .merge(widget::router())
+        .merge(twilio_sms::router())
+        .merge(crate::telephony::routes::router())
         .route("/metrics", axum::routing::get(metrics::render))
         .fallback(|| async { ApiError::NotFound("route") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed });

@@ -1,8 +1,8 @@
 //! G.711 mu-law, the audio format of telephone calls (Twilio Media Streams send
 //! and expect 8 kHz mu-law in 20 ms frames of 160 bytes).
 //!
-//! Encoding follows the CCITT/Sun reference (`linear2ulaw` on the 14 most
-//! significant bits), the same algorithm sox uses, so our bytes are
+//! Encoding follows the CCITT/Sun reference (`linear2ulaw` on the sample
+//! rounded to 14 bits), the same algorithm sox uses, so our bytes are
 //! bit-identical to `sox -D in.wav -e mu-law out.wav` (tests check this against
 //! committed sox-made files). Both directions are single table lookups built at
 //! compile time.
@@ -71,10 +71,12 @@ const fn build_encode_table() -> [u8; 16384] {
     table
 }
 
-/// Encodes one 16-bit sample.
+/// Encodes one 16-bit sample. The 16 -> 14 bit step rounds to nearest (as
+/// sox does) rather than truncating, which halves that step's error.
 #[inline]
 pub fn encode_sample(sample: i16) -> u8 {
-    ENCODE[((sample >> 2) as i32 + 8192) as usize]
+    let fourteen = ((i32::from(sample) + 2) >> 2).min(8191);
+    ENCODE[(fourteen + 8192) as usize]
 }
 
 /// Decodes one mu-law byte.

@@ -175,6 +175,13 @@ mod tests {
         let (tx, rx) = oneshot::channel();
         pool.submit((7, tx)).await.unwrap();
         assert_eq!(rx.await.unwrap(), 7);
+        // The worker marks itself idle just after replying: give it a moment.
+        for _ in 0..100 {
+            if pool.running() == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
         assert_eq!(pool.running(), 0);
     }
 }

@@ -72,7 +72,7 @@ pub struct FrameResampler {
 
 impl FrameResampler {
     pub fn new(from: u32, to: u32) -> Result<Self> {
-        if from % 50 != 0 || to % 50 != 0 {
+        if !from.is_multiple_of(50) || !to.is_multiple_of(50) {
             return Err(SpeechError::Resample(format!("{from} -> {to} Hz: 20 ms is not a whole number of samples")));
         }
         let frame_in = (from / 50) as usize;

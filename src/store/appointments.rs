@@ -100,6 +100,7 @@ pub struct AppointmentPatch {
 
 /// Filters for the appointment list. Times are RFC 3339.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AppointmentQuery {
     /// Only appointments starting at or after this instant.

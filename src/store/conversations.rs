@@ -57,6 +57,7 @@ pub struct ConversationWithMessages {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ConversationQuery {
     pub customer_id: Option<String>,
@@ -107,6 +108,12 @@ pub async fn start(
 }
 
 /// Appends a line; `seq` is assigned in order within the conversation.
+///
+/// One statement, not a read-then-write transaction: in SQLite's WAL mode a
+/// transaction that reads and then writes fails with `SQLITE_BUSY` (the
+/// busy timeout does not apply to that upgrade) as soon as another
+/// conversation of any tenant writes in between, which two simultaneous
+/// callers trigger.
 pub async fn append(
     db: &Db,
     tenant: &str,
@@ -115,34 +122,21 @@ pub async fn append(
     text: &str,
     at: DateTime<Utc>,
 ) -> Result<i64> {
-    with_pool!(db, |p| {
-        let mut tx = p.begin().await?;
-        let owned: Option<String> =
-            sqlx::query_scalar("SELECT id FROM conversations WHERE business_id = $1 AND id = $2")
-                .bind(tenant)
-                .bind(conversation_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if owned.is_none() {
-            return Err(StoreError::NotFound);
-        }
-        let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = $1")
-            .bind(conversation_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO messages (id, business_id, conversation_id, seq, speaker, text, at) VALUES ($1,$2,$3,$4,$5,$6,$7)")
-            .bind(new_id())
-            .bind(tenant)
-            .bind(conversation_id)
-            .bind(seq)
-            .bind(speaker.as_str())
-            .bind(text)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(seq)
-    })
+    let seq: Option<i64> = with_pool!(db, |p| sqlx::query_scalar(
+        "INSERT INTO messages (id, business_id, conversation_id, seq, speaker, text, at) \
+         SELECT $1, $2, $3, COALESCE((SELECT MAX(seq) FROM messages WHERE conversation_id = $3), 0) + 1, $4, $5, $6 \
+         WHERE EXISTS (SELECT 1 FROM conversations WHERE business_id = $2 AND id = $3) \
+         RETURNING seq"
+    )
+    .bind(new_id())
+    .bind(tenant)
+    .bind(conversation_id)
+    .bind(speaker.as_str())
+    .bind(text)
+    .bind(at)
+    .fetch_optional(p)
+    .await)?;
+    seq.ok_or(StoreError::NotFound)
 }
 
 /// Records the latest intent, the customer once known, and the status.

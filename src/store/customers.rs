@@ -64,6 +64,7 @@ pub struct CustomerPatch {
 
 /// Search and paging for the customer list.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerQuery {
     /// Case-insensitive match on name, phone, email or address.

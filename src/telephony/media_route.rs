@@ -34,11 +34,17 @@ pub struct MediaStreamState {
     pub verifier: TwilioVerifier,
 }
 
-pub fn router(state: MediaStreamState) -> Router {
-    Router::new().route(MEDIA_STREAM_PATH, get(upgrade)).with_state(state)
+/// The route on its own (tests; the app mounts [`upgrade`] through its own state).
+pub fn router<S: Clone + Send + Sync + 'static>(state: MediaStreamState) -> Router<S> {
+    Router::new().route(MEDIA_STREAM_PATH, get(standalone)).with_state(state)
 }
 
-async fn upgrade(State(state): State<MediaStreamState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+async fn standalone(State(state): State<MediaStreamState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+    upgrade(state, &headers, ws)
+}
+
+/// Checks the signature and hands the socket to a call task.
+pub fn upgrade(state: MediaStreamState, headers: &HeaderMap, ws: WebSocketUpgrade) -> Response {
     let signature = headers.get("x-twilio-signature").and_then(|v| v.to_str().ok());
     if let Err(e) = state.verifier.check_websocket(MEDIA_STREAM_PATH, signature) {
         tracing::warn!(security = true, error = %e, "media stream upgrade refused");

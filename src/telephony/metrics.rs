@@ -113,26 +113,25 @@ impl CallMetrics {
         }
     }
 
-    /// Prometheus text exposition; `queues` are (engine, depth) gauges.
+    /// Text exposition (valid OpenMetrics without the final `# EOF`); `queues`
+    /// are (engine, depth) gauges.
     pub fn render_prometheus(&self, queues: &[(&str, usize)]) -> String {
         let s = self.snapshot();
         let mut out = String::new();
         let _ = writeln!(out, "# TYPE switchboard_active_calls gauge\nswitchboard_active_calls {}", s.active_calls);
         let _ = writeln!(
             out,
-            "# TYPE switchboard_calls_started_total counter\nswitchboard_calls_started_total {}",
+            "# TYPE switchboard_calls_started counter\nswitchboard_calls_started_total {}",
             s.calls_started
         );
         let _ = writeln!(
             out,
-            "# TYPE switchboard_calls_refused_total counter\nswitchboard_calls_refused_total {}",
+            "# TYPE switchboard_calls_refused counter\nswitchboard_calls_refused_total {}",
             s.calls_refused
         );
-        let _ =
-            writeln!(out, "# TYPE switchboard_barge_ins_total counter\nswitchboard_barge_ins_total {}", s.barge_ins);
-        let _ =
-            writeln!(out, "# TYPE switchboard_fillers_total counter\nswitchboard_fillers_total {}", s.fillers_played);
-        let _ = writeln!(out, "# TYPE switchboard_media_stream_errors_total counter");
+        let _ = writeln!(out, "# TYPE switchboard_barge_ins counter\nswitchboard_barge_ins_total {}", s.barge_ins);
+        let _ = writeln!(out, "# TYPE switchboard_fillers counter\nswitchboard_fillers_total {}", s.fillers_played);
+        let _ = writeln!(out, "# TYPE switchboard_media_stream_errors counter");
         for (kind, n) in &s.protocol_errors {
             let _ = writeln!(out, "switchboard_media_stream_errors_total{{kind=\"{kind}\"}} {n}");
         }

@@ -48,8 +48,6 @@ pub struct Reply {
 /// The dialog for one call. `respond` must be cancel-safe: on barge-in the
 /// call drops the future.
 pub trait CallBrain: Send + Sync {
-    /// The opening line; spoken from the prompt cache.
-    fn greeting(&self) -> String;
     fn respond(&self, input: CallerInput) -> BoxFuture<'_, Result<Reply, String>>;
 }
 
@@ -61,6 +59,9 @@ pub struct CallSetup {
     /// Caller's number, when known.
     pub caller: Option<String>,
     pub brain: Arc<dyn CallBrain>,
+    /// The opening line; spoken from the prompt cache (the voice webhook
+    /// warms it a second before the stream starts).
+    pub greeting: String,
     /// Key of the tenant's voice in the prompt cache.
     pub voice_key: String,
     /// Vocabulary to prime Whisper with (business name, services).

@@ -93,3 +93,58 @@ fn migrate_runs_against_postgres() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("up to date (postgres)"));
     }
 }
+
+/// `serve` logs one JSON object per line with the request id and tenant id,
+/// and exits cleanly on SIGTERM.
+#[test]
+fn json_logs_carry_request_and_tenant_ids_and_sigterm_stops_cleanly() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let seed = switchboard().current_dir(dir.path()).args(["seed-demo", "--json"]).output().unwrap();
+    let demo: Value = serde_json::from_slice(&seed.stdout).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let mut child = switchboard()
+        .current_dir(dir.path())
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .env("SWITCHBOARD_ADDR", addr.to_string())
+        .arg("serve")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = reqwest::Client::new();
+    let status = rt.block_on(async {
+        for _ in 0..100 {
+            let res = client
+                .post(format!("http://{addr}/v1/crm/customers"))
+                .header("x-api-key", demo["api_key"].as_str().unwrap())
+                .header("x-request-id", "log-test-1")
+                .json(&serde_json::json!({"name": "Log Test", "phone": "+15125550400", "nope": 1}))
+                .send()
+                .await;
+            if let Ok(res) = res {
+                return res.status().as_u16();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        0
+    });
+    assert_eq!(status, 422);
+    let kill = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "clean exit on SIGTERM: {exit:?}");
+    let lines: Vec<Value> = BufReader::new(child.stderr.take().unwrap())
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(&l.unwrap()).expect("every log line is JSON"))
+        .collect();
+    let refused = lines
+        .iter()
+        .find(|l| l["span"]["request_id"] == "log-test-1")
+        .unwrap_or_else(|| panic!("no line with the request id: {lines:?}"));
+    assert_eq!(refused["span"]["tenant_id"], demo["business_id"], "{refused}");
+    assert!(lines.iter().any(|l| l["message"].as_str().is_some_and(|m| m.contains("switchboard stopped"))));
+}

@@ -36,6 +36,23 @@ async fn cross_tenant_matrix(backend: Backend) {
         .await
         .unwrap();
     let vid = convo.id.clone();
+    let call = switchboard::store::calls::open(&app.state.db, &a.id, "CA-isolation", "+15125550711", "+15125550701")
+        .await
+        .unwrap();
+    let kid = call.id.clone();
+    switchboard::store::callbacks::enqueue(
+        &app.state.db,
+        &a.id,
+        switchboard::store::callbacks::NewCallback {
+            phone: "+15125550711".into(),
+            customer_id: Some(cid.clone()),
+            conversation_id: None,
+            reason: switchboard::store::callbacks::CallbackReason::MissedCall,
+            note: None,
+        },
+    )
+    .await
+    .unwrap();
 
     let matrix: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, format!("/v1/crm/customers/{cid}"), None),
@@ -46,6 +63,7 @@ async fn cross_tenant_matrix(backend: Backend) {
         (Method::PATCH, format!("/v1/crm/appointments/{aid}"), Some(json!({"description": "pwned"}))),
         (Method::POST, format!("/v1/crm/appointments/{aid}/cancel"), None),
         (Method::GET, format!("/v1/crm/conversations/{vid}"), None),
+        (Method::GET, format!("/v1/crm/calls/{kid}"), None),
     ];
     for (method, path, body) in &matrix {
         let (status, resp) = app.call(method.clone(), path, &b.api_key, body.clone()).await;

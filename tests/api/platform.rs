@@ -113,3 +113,12 @@ async fn metrics_count_requests_by_route_and_need_the_admin_key() {
     );
     assert!(text.contains("switchboard_http_request_duration_seconds_bucket"), "{text}");
 }
+
+#[test]
+fn committed_api_reference_matches_the_code() {
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/api.md")).unwrap_or_default();
+    assert!(
+        committed == switchboard::http::reference::markdown(),
+        "docs/api.md is stale: regenerate it with `switchboard openapi --markdown > docs/api.md`"
+    );
+}

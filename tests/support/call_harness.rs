@@ -45,7 +45,12 @@ pub fn engines() -> (Arc<dyn SpeechToText>, Arc<dyn TextToSpeech>) {
         let paths = ModelPaths::new(models_dir());
         let stt = WhisperEngine::load(
             &paths,
-            WhisperConfig { model: SttModel::TinyEn, threads_per_worker: 1, ..Default::default() },
+            WhisperConfig {
+                model: SttModel::TinyEn,
+                threads_per_worker: 1,
+                workers: std::env::var("STT_WORKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(2),
+                ..Default::default()
+            },
         )
         .unwrap_or_else(|e| panic!("Whisper model needed for call tests (set MODELS_DIR): {e}"));
         let tts = PiperEngine::load(&paths, PiperConfig { threads_per_worker: 1, ..Default::default() })
@@ -76,10 +81,6 @@ pub struct ScriptedBrain {
 }
 
 impl CallBrain for ScriptedBrain {
-    fn greeting(&self) -> String {
-        self.greeting.clone()
-    }
-
     fn respond(&self, input: CallerInput) -> BoxFuture<'_, Result<Reply, String>> {
         self.inputs.lock().unwrap().push(input.clone());
         let reply = match input {
@@ -108,6 +109,8 @@ impl CallBrain for ScriptedBrain {
 #[derive(Default)]
 pub struct Directory {
     pub brains: Mutex<Vec<(String, Arc<ScriptedBrain>)>>,
+    /// When set, calls get this policy instead of their scripted one.
+    pub slow: Mutex<Option<Arc<dyn CallBrain>>>,
 }
 
 impl Directory {
@@ -121,12 +124,16 @@ impl CallDirectory for Directory {
     fn open(&self, claims: CallClaims, _start: StartMeta) -> BoxFuture<'_, Result<CallSetup, String>> {
         let brains = self.brains.lock().unwrap();
         let found = brains.iter().find(|(id, _)| *id == claims.call_id).map(|(_, b)| Arc::clone(b));
+        let slow = self.slow.lock().unwrap().clone();
         Box::pin(async move {
-            let brain = found.ok_or("unknown call")?;
+            let scripted = found.ok_or("unknown call")?;
+            let greeting = scripted.greeting.clone();
+            let brain: Arc<dyn CallBrain> = slow.unwrap_or(scripted);
             Ok(CallSetup {
                 call_id: claims.call_id,
                 tenant_id: claims.tenant_id,
                 caller: Some("+15557654321".into()),
+                greeting,
                 brain,
                 voice_key: "acme/joe".into(),
                 stt_prompt: Some("Acme Plumbing. Water heater, drain, kitchen sink.".into()),

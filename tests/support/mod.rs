@@ -2,10 +2,6 @@
 //! SQLite file or a fresh PostgreSQL schema, and helpers to create tenants.
 #![allow(dead_code)]
 
-pub mod call_harness;
-pub mod fake_media_client;
-pub mod fake_twilio_rest;
-
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
@@ -90,6 +86,11 @@ impl TestApp {
     pub async fn start_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
         let (url, dir) = fresh_database_url(backend).await;
         let state = AppState::build(test_config(&url, extra)).await.expect("app state");
+        Self::serve(state, backend, dir).await
+    }
+
+    /// Serves an already built state (e.g. one with telephony attached).
+    pub async fn serve(state: AppState, backend: Backend, dir: Option<tempfile::TempDir>) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let router = switchboard::http::router(state.clone());
@@ -169,3 +170,8 @@ pub fn at(days: i64, hour: u32) -> String {
     let d = chrono::Utc::now().date_naive() + chrono::Duration::days(days);
     format!("{}T{:02}:00:00Z", d, hour)
 }
+
+// Twilio fakes that speak its real wire formats, and the call-test harness.
+pub mod call_harness;
+pub mod fake_media_client;
+pub mod fake_twilio_rest;

@@ -13,8 +13,12 @@ const NAME_STOPS: &[&str] = &[
     "and", "y", "from", "calling", "i", "my", "here", "speaking", "please", "thanks", "thank", "por", "gracias", "mi",
 ];
 /// Leading words that are not part of a name or an address.
-const LEAD_FILLERS: &[&str] =
-    &["yes", "yeah", "sure", "ok", "okay", "si", "claro", "hi", "hello", "hola", "well", "so"];
+const LEAD_FILLERS: &[&str] = &[
+    "yes", "yeah", "sure", "ok", "okay", "si", "claro", "hi", "hello", "hola", "well", "so", "no", "nope", "actually",
+    "oh",
+];
+/// Trailing words that are not part of an address ("... Pine Road now").
+const TRAIL_FILLERS: &[&str] = &["now", "please", "thanks", "thank", "you", "gracias", "ahora"];
 
 /// Words that make a prefix explicit enough to look for mid-sentence.
 const ANYWHERE: &[&str] = &["name", "names", "nombre", "llamo", "address", "direccion", "live", "vivo"];
@@ -67,7 +71,12 @@ pub fn address(raw: &str, lang: Language) -> Option<String> {
     let all = crate::assistant::text::normalize_address(raw, lang);
     let tokens = strip_leading(&all);
     let prefixes: Vec<&str> = lexicons(lang).iter().flat_map(|l| l.address_prefixes.iter().copied()).collect();
-    let rest = after_prefix(tokens, &prefixes).unwrap_or(tokens);
+    let mut rest = after_prefix(tokens, &prefixes).unwrap_or(tokens);
+    while let Some((last, init)) = rest.split_last()
+        && TRAIL_FILLERS.contains(&last.as_str())
+    {
+        rest = init;
+    }
     let has_number = rest.iter().any(|t| t.chars().all(|c| c.is_ascii_digit()));
     if rest.is_empty() || (!has_number && rest.len() < 3) {
         return None;

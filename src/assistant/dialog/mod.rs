@@ -183,23 +183,25 @@ fn on_text(t: &mut TurnBuilder, raw: &str) {
                 None => interrupt_or(t, &u, intent, Msg::ClarifyYesNo),
             },
         },
-        Stage::AskAddress => match extract::address(raw, lang) {
-            Some(a) => {
-                t.st.address = Some(a);
-                booking::absorb(t, &u, raw);
-                booking::advance(t);
+        Stage::AskAddress => {
+            match extract::address(raw, lang).filter(|_| has_digit(&u) || !matches!(intent, Intent::Question(_))) {
+                Some(a) => {
+                    t.st.address = Some(a);
+                    booking::absorb(t, &u, raw);
+                    booking::advance(t);
+                }
+                None if matches!(intent, Intent::Question(_)) => interrupt_or(t, &u, intent, Msg::AskAddress),
+                None if !t.st.address_retry => {
+                    t.st.address_retry = true;
+                    t.say(Msg::AskAddressAgain);
+                }
+                None => {
+                    // Take what they said; the read-back lets them correct it.
+                    t.st.address = Some(title_case(&u.joined()));
+                    booking::advance(t);
+                }
             }
-            None if matches!(intent, Intent::Question(_)) => interrupt_or(t, &u, intent, Msg::AskAddress),
-            None if !t.st.address_retry => {
-                t.st.address_retry = true;
-                t.say(Msg::AskAddressAgain);
-            }
-            None => {
-                // Take what they said; the read-back lets them correct it.
-                t.st.address = Some(title_case(&u.joined()));
-                booking::advance(t);
-            }
-        },
+        }
         Stage::AskPhone => match extract::phone(raw, lang) {
             Some(p) => {
                 t.st.phone = Some(p);
@@ -357,3 +359,6 @@ fn start_booking(t: &mut TurnBuilder, u: &Utterance, raw: &str) {
     booking::absorb(t, u, raw);
     booking::advance(t);
 }
+
+#[cfg(test)]
+mod tests;

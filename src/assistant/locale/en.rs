@@ -203,7 +203,17 @@ pub fn render(msg: &Msg, f: &Fmt) -> String {
         ),
         Msg::SmsMoved { business, when } => format!("{business}: your visit is now {}.", w(when)),
         Msg::SmsCancelled { business, when } => format!("{business}: your visit {} is cancelled.", w(when)),
-        Msg::OwnerEmergency { phone, problem } => format!("EMERGENCY: caller {phone} reports: \"{problem}\""),
+        Msg::SmsHelp { business } => {
+            format!("{business}: text us what you need, or call us. Reply STOP to stop texts, START to resume.")
+        }
+        Msg::SmsStopped { business } => {
+            format!("{business}: you won't get any more texts from us. Reply START to resume.")
+        }
+        Msg::SmsStarted { business } => format!("{business}: texts are back on. Reply STOP to stop them."),
+        Msg::OwnerEmergency { phone, problem } => {
+            let who = if phone.is_empty() { "an unknown number" } else { phone.as_str() };
+            format!("EMERGENCY: caller {who} reports: \"{problem}\"")
+        }
         Msg::OwnerBooked { emergency, service, name, address, phone, when } => format!(
             "{}New booking: {service} for {name} ({phone}), {address}, {}.",
             if *emergency { "EMERGENCY. " } else { "" },

@@ -201,7 +201,19 @@ pub fn render(msg: &Msg, f: &Fmt) -> String {
         ),
         Msg::SmsMoved { business, when } => format!("{business}: su visita ahora es {}.", w(when)),
         Msg::SmsCancelled { business, when } => format!("{business}: su visita de {} está cancelada.", w(when)),
-        Msg::OwnerEmergency { phone, problem } => format!("EMERGENCIA: el cliente {phone} reporta: \"{problem}\""),
+        Msg::SmsHelp { business } => format!(
+            "{business}: escríbanos lo que necesita o llámenos. Responda STOP para dejar de recibir mensajes, START para reanudarlos."
+        ),
+        Msg::SmsStopped { business } => {
+            format!("{business}: ya no recibirá más mensajes nuestros. Responda START para reanudarlos.")
+        }
+        Msg::SmsStarted { business } => {
+            format!("{business}: los mensajes están activados de nuevo. Responda STOP para detenerlos.")
+        }
+        Msg::OwnerEmergency { phone, problem } => {
+            let who = if phone.is_empty() { "un número desconocido" } else { phone.as_str() };
+            format!("EMERGENCIA: el cliente {who} reporta: \"{problem}\"")
+        }
         Msg::OwnerBooked { emergency, service, name, address, phone, when } => format!(
             "{}Nueva cita: {service} para {name} ({phone}), {address}, {}.",
             if *emergency { "EMERGENCIA. " } else { "" },

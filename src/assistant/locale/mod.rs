@@ -25,27 +25,53 @@ pub struct Fmt {
 /// One message of the catalog, with its parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Msg {
-    GreetVoice { business: String },
-    GreetText { business: String },
+    GreetVoice {
+        business: String,
+    },
+    GreetText {
+        business: String,
+    },
     HowCanIHelp,
-    WelcomeBack { name: String },
-    Thanks { name: Option<String> },
+    WelcomeBack {
+        name: String,
+    },
+    Thanks {
+        name: Option<String>,
+    },
     Okay,
     AskName,
     AskNameAgain,
-    ConfirmAddress { address: String },
+    ConfirmAddress {
+        address: String,
+    },
     AskAddress,
     AskAddressAgain,
     AskPhone,
     AskPhoneAgain,
     AskProblem,
-    ServiceNoted { service: String },
+    ServiceNoted {
+        service: String,
+    },
     AskTime,
-    Offer { slots: Vec<DateTime<Utc>>, relaxed: bool, emergency: bool },
+    Offer {
+        slots: Vec<DateTime<Utc>>,
+        relaxed: bool,
+        emergency: bool,
+    },
     NoSlots,
-    ChooseAgain { slots: Vec<DateTime<Utc>> },
-    ReadBack { service: String, name: String, address: String, when: DateTime<Utc> },
-    Booked { when: DateTime<Utc>, sms: bool },
+    ChooseAgain {
+        slots: Vec<DateTime<Utc>>,
+    },
+    ReadBack {
+        service: String,
+        name: String,
+        address: String,
+        when: DateTime<Utc>,
+    },
+    Booked {
+        when: DateTime<Utc>,
+        sms: bool,
+    },
     SlotTaken,
     WhatToChange,
     Safety(Hazard),
@@ -53,19 +79,45 @@ pub enum Msg {
     ConfirmEmergency,
     NotEmergencyNoted,
     NoAppointment,
-    NextAppointment { service: String, when: DateTime<Utc> },
-    ConfirmMove { from: DateTime<Utc>, to: DateTime<Utc> },
-    Moved { when: DateTime<Utc>, sms: bool },
-    ConfirmCancel { service: String, when: DateTime<Utc> },
+    NextAppointment {
+        service: String,
+        when: DateTime<Utc>,
+    },
+    ConfirmMove {
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
+    Moved {
+        when: DateTime<Utc>,
+        sms: bool,
+    },
+    ConfirmCancel {
+        service: String,
+        when: DateTime<Utc>,
+    },
     Cancelled,
     KeptAppointment,
-    Hours { hours: WeeklyHours },
-    OpenNow { until: DateTime<Utc> },
-    ClosedNow { next_open: Option<DateTime<Utc>> },
-    ServiceArea { text: Option<String> },
-    Price { service: String, min: u32, max: u32 },
+    Hours {
+        hours: WeeklyHours,
+    },
+    OpenNow {
+        until: DateTime<Utc>,
+    },
+    ClosedNow {
+        next_open: Option<DateTime<Utc>>,
+    },
+    ServiceArea {
+        text: Option<String>,
+    },
+    Price {
+        service: String,
+        min: u32,
+        max: u32,
+    },
     PriceWhichService,
-    Warranty { text: Option<String> },
+    Warranty {
+        text: Option<String>,
+    },
     OfferBooking,
     Transferring,
     CallbackPromise,
@@ -78,12 +130,48 @@ pub enum Msg {
     AnythingElse,
     Goodbye,
     // Text messages and owner-facing texts.
-    SmsBooked { business: String, service: String, when: DateTime<Utc>, address: String },
-    SmsMoved { business: String, when: DateTime<Utc> },
-    SmsCancelled { business: String, when: DateTime<Utc> },
-    OwnerEmergency { phone: String, problem: String },
-    OwnerBooked { emergency: bool, service: String, name: String, address: String, phone: String, when: DateTime<Utc> },
-    CallbackSummary { reason: CallbackReason, name: Option<String>, phone: Option<String>, note: Option<String> },
+    SmsBooked {
+        business: String,
+        service: String,
+        when: DateTime<Utc>,
+        address: String,
+    },
+    SmsMoved {
+        business: String,
+        when: DateTime<Utc>,
+    },
+    SmsCancelled {
+        business: String,
+        when: DateTime<Utc>,
+    },
+    OwnerEmergency {
+        phone: String,
+        problem: String,
+    },
+    /// Replies to the SMS keywords HELP, STOP and START.
+    SmsHelp {
+        business: String,
+    },
+    SmsStopped {
+        business: String,
+    },
+    SmsStarted {
+        business: String,
+    },
+    OwnerBooked {
+        emergency: bool,
+        service: String,
+        name: String,
+        address: String,
+        phone: String,
+        when: DateTime<Utc>,
+    },
+    CallbackSummary {
+        reason: CallbackReason,
+        name: Option<String>,
+        phone: Option<String>,
+        note: Option<String>,
+    },
 }
 
 /// Render one message.

@@ -182,6 +182,7 @@ impl Driver for PolicyDriver {
                 (a.service_key.clone(), local, a.emergency)
             })
             .collect();
+        snap.appointments.sort_by(|a, b| a.1.cmp(&b.1));
         snap
     }
 }

@@ -87,7 +87,8 @@ pub struct Step {
 /// The CRM after a scenario, as far as the assistant affects it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CrmSnapshot {
-    /// (service key, local start "YYYY-MM-DD HH:MM", emergency) of active appointments.
+    /// (service key, local start "YYYY-MM-DD HH:MM", emergency) of active
+    /// appointments, in time order.
     pub appointments: Vec<(String, String, bool)>,
     pub customer_name: Option<String>,
     pub customer_address: Option<String>,

@@ -39,3 +39,28 @@ fn every_scenario_has_asr_variants_of_its_key_utterances() {
         }
     }
 }
+
+/// The policy must never be the slow part of a voice turn (target: whole
+/// turn p95 <= 800 ms). Times every turn of every scenario on every channel.
+#[test]
+fn policy_turns_are_fast() {
+    use super::Driver;
+    let mut micros = Vec::new();
+    for _ in 0..5 {
+        for s in library() {
+            for ch in &s.channels {
+                let mut d = PolicyDriver::new(&s, *ch);
+                d.open();
+                for step in &s.steps {
+                    let t0 = std::time::Instant::now();
+                    d.turn(&step.input);
+                    micros.push(t0.elapsed().as_micros());
+                }
+            }
+        }
+    }
+    micros.sort_unstable();
+    let pct = |p: usize| micros[(micros.len() - 1) * p / 100];
+    println!("policy turn over {} turns: p50 {} us, p95 {} us, max {} us", micros.len(), pct(50), pct(95), pct(100));
+    assert!(pct(95) < 20_000, "p95 {} us", pct(95));
+}

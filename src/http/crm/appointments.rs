@@ -49,7 +49,7 @@ pub async fn list(
     Ok(Json(Page::new(items, total, q.limit, q.offset)))
 }
 
-#[utoipa::path(get, path = "/v1/crm/appointments/{id}", tag = "crm", security(("api_key" = [])),
+#[utoipa::path(get, path = "/v1/crm/appointments/{id}", tag = "crm", params(("id" = String, Path, description = "Record id")), security(("api_key" = [])),
     responses((status = 200, body = Appointment), (status = 404, body = ErrorBody)))]
 pub async fn show(
     State(s): State<AppState>,
@@ -60,7 +60,7 @@ pub async fn show(
 }
 
 /// Changes an appointment; moving it re-checks overlaps.
-#[utoipa::path(patch, path = "/v1/crm/appointments/{id}", tag = "crm", request_body = AppointmentPatch,
+#[utoipa::path(patch, path = "/v1/crm/appointments/{id}", tag = "crm", params(("id" = String, Path, description = "Record id")), request_body = AppointmentPatch,
     security(("api_key" = [])),
     responses((status = 200, body = Appointment), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn update(
@@ -73,7 +73,7 @@ pub async fn update(
 }
 
 /// Cancels an appointment (kept for the record, freed on the calendar).
-#[utoipa::path(post, path = "/v1/crm/appointments/{id}/cancel", tag = "crm", security(("api_key" = [])),
+#[utoipa::path(post, path = "/v1/crm/appointments/{id}/cancel", tag = "crm", params(("id" = String, Path, description = "Record id")), security(("api_key" = [])),
     responses((status = 200, body = Appointment), (status = 404, body = ErrorBody)))]
 pub async fn cancel(
     State(s): State<AppState>,
@@ -84,6 +84,7 @@ pub async fn cancel(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleQuery {
     /// `today`, `tomorrow` or `YYYY-MM-DD`, in the business's time zone. Default `today`.

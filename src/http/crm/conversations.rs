@@ -28,7 +28,7 @@ pub async fn list(
 }
 
 /// One conversation with its messages in order.
-#[utoipa::path(get, path = "/v1/crm/conversations/{id}", tag = "crm", security(("api_key" = [])),
+#[utoipa::path(get, path = "/v1/crm/conversations/{id}", tag = "crm", params(("id" = String, Path, description = "Record id")), security(("api_key" = [])),
     responses((status = 200, body = ConversationWithMessages), (status = 404, body = ErrorBody)))]
 pub async fn show(
     State(s): State<AppState>,

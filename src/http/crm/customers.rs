@@ -48,7 +48,7 @@ pub async fn list(
     Ok(Json(Page::new(items, total, q.limit, q.offset)))
 }
 
-#[utoipa::path(get, path = "/v1/crm/customers/{id}", tag = "crm", security(("api_key" = [])),
+#[utoipa::path(get, path = "/v1/crm/customers/{id}", tag = "crm", params(("id" = String, Path, description = "Record id")), security(("api_key" = [])),
     responses((status = 200, body = Customer), (status = 404, body = ErrorBody)))]
 pub async fn show(
     State(s): State<AppState>,
@@ -59,7 +59,7 @@ pub async fn show(
 }
 
 /// Partially updates a customer; `null` clears a field.
-#[utoipa::path(patch, path = "/v1/crm/customers/{id}", tag = "crm", request_body = CustomerPatch,
+#[utoipa::path(patch, path = "/v1/crm/customers/{id}", tag = "crm", params(("id" = String, Path, description = "Record id")), request_body = CustomerPatch,
     security(("api_key" = [])),
     responses((status = 200, body = Customer), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
@@ -72,7 +72,7 @@ pub async fn update(
 }
 
 /// Deletes a customer with their appointments.
-#[utoipa::path(delete, path = "/v1/crm/customers/{id}", tag = "crm", security(("api_key" = [])),
+#[utoipa::path(delete, path = "/v1/crm/customers/{id}", tag = "crm", params(("id" = String, Path, description = "Record id")), security(("api_key" = [])),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn remove(State(s): State<AppState>, tenant: Tenant, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     customers::delete(&s.db, tenant.id(), &id).await.map_err(ApiError::not_found("customer"))?;
@@ -89,7 +89,7 @@ pub struct Timeline {
 }
 
 /// A customer's history: appointments and conversations.
-#[utoipa::path(get, path = "/v1/crm/customers/{id}/timeline", tag = "crm", security(("api_key" = [])),
+#[utoipa::path(get, path = "/v1/crm/customers/{id}/timeline", tag = "crm", params(("id" = String, Path, description = "Record id")), security(("api_key" = [])),
     responses((status = 200, body = Timeline), (status = 404, body = ErrorBody)))]
 pub async fn timeline(
     State(s): State<AppState>,

@@ -6,9 +6,14 @@ use axum::Router;
 use crate::app::AppState;
 
 pub mod appointments;
+pub mod calls;
 pub mod conversations;
 pub mod customers;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(customers::router()).merge(appointments::router()).merge(conversations::router())
+    Router::new()
+        .merge(customers::router())
+        .merge(appointments::router())
+        .merge(conversations::router())
+        .merge(calls::router())
 }

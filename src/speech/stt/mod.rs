@@ -1,6 +1,7 @@
 //! Speech-to-text: the [`SpeechToText`] trait the call pipeline talks to, and
 //! its Whisper implementation.
 
+mod repetition;
 mod whisper;
 
 use std::future::Future;
@@ -58,6 +59,10 @@ pub struct Transcript {
     pub queued: Duration,
     /// Time spent decoding (resampling + encoder + decoder).
     pub decode: Duration,
+    /// CPU time the decoding thread actually got during `decode` (Linux
+    /// schedstat; zero elsewhere). On a busy box `decode` minus `cpu` is time
+    /// spent waiting for a core, which tells load from slowness.
+    pub cpu: Duration,
 }
 
 /// Turns utterances into text. Implementations must not block the async

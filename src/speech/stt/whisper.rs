@@ -44,19 +44,34 @@ pub struct WhisperConfig {
     pub trim_audio_ctx: bool,
     pub audio_ctx_margin: usize,
     pub suppress_non_speech: bool,
+    /// Decode with timestamp tokens (slower, but they help the decoder end).
+    pub timestamps: bool,
+    /// Retry at higher temperature when the output looks degenerate.
+    pub temperature_fallback: bool,
+    /// Cap tokens and strip repetition loops (see `repetition.rs`).
+    pub repetition_guard: bool,
+    /// whisper.cpp's flash-attention kernels (CPU too).
+    pub flash_attention: bool,
 }
 
 impl Default for WhisperConfig {
     fn default() -> Self {
+        // One thread per decoder: ggml's worker threads busy-wait at barriers,
+        // so on a small shared box a preempted second thread made decoding up
+        // to 10x slower (docs/benchmarks.md). Parallelism comes from workers.
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         Self {
             model: SttModel::TinyEn,
-            workers: 1,
-            threads_per_worker: cores.clamp(1, 4),
+            workers: cores.clamp(1, 4),
+            threads_per_worker: 1,
             queue_capacity: 16,
             trim_audio_ctx: true,
-            audio_ctx_margin: 64,
+            audio_ctx_margin: 32,
             suppress_non_speech: true,
+            timestamps: true,
+            temperature_fallback: false,
+            repetition_guard: true,
+            flash_attention: false,
         }
     }
 }
@@ -85,7 +100,7 @@ impl WhisperEngine {
         let path = paths.require("Whisper model", paths.whisper(config.model))?;
         SILENCE_WHISPER_LOGS.call_once(whisper_rs::install_logging_hooks);
         let started = Instant::now();
-        let context = load_context(&path)?;
+        let context = load_context(&path, config.flash_attention)?;
         let context = Arc::new(context);
         let mut workers = Vec::with_capacity(config.workers.max(1));
         for _ in 0..config.workers.max(1) {
@@ -132,9 +147,10 @@ impl WhisperEngine {
     }
 }
 
-fn load_context(path: &Path) -> Result<WhisperContext> {
+fn load_context(path: &Path, flash_attention: bool) -> Result<WhisperContext> {
     let mut params = WhisperContextParameters::default();
     params.use_gpu(false);
+    params.flash_attn(flash_attention);
     WhisperContext::new_with_params(path, params).map_err(|e| SpeechError::ModelLoad {
         what: "Whisper model",
         path: path.to_path_buf(),
@@ -176,6 +192,7 @@ struct Worker {
 impl Worker {
     fn run(&mut self, job: Job) {
         let started = Instant::now();
+        let cpu_before = thread_cpu_time();
         let queued = started - job.submitted;
         let audio = Duration::from_secs_f64(job.pcm.len() as f64 / f64::from(WHISPER_RATE));
         let result = self.decode(job.pcm, &job.options).map(|text| Transcript {
@@ -183,6 +200,7 @@ impl Worker {
             audio,
             queued,
             decode: started.elapsed(),
+            cpu: thread_cpu_time().saturating_sub(cpu_before),
         });
         // The caller may have hung up; nothing to do then.
         let _ = job.reply.send(result);
@@ -198,7 +216,7 @@ impl Worker {
         params.set_translate(false);
         params.set_no_context(true);
         params.set_single_segment(true);
-        params.set_no_timestamps(true);
+        params.set_no_timestamps(!self.config.timestamps);
         params.set_print_special(false);
         params.set_print_progress(false);
         params.set_print_realtime(false);
@@ -206,9 +224,14 @@ impl Worker {
         params.set_suppress_blank(true);
         params.set_suppress_nst(self.config.suppress_non_speech);
         params.set_temperature(0.0);
-        params.set_temperature_inc(0.0);
+        if !self.config.temperature_fallback {
+            params.set_temperature_inc(0.0);
+        }
         if self.config.trim_audio_ctx {
             params.set_audio_ctx(audio_ctx_for(pcm.len(), self.config.audio_ctx_margin) as i32);
+        }
+        if self.config.repetition_guard {
+            params.set_max_tokens(max_tokens_for(pcm.len()));
         }
         if let Some(prompt) = options.initial_prompt.as_deref().filter(|p| !p.trim().is_empty()) {
             params.set_initial_prompt(prompt);
@@ -219,8 +242,25 @@ impl Worker {
             let piece = segment.to_str_lossy().map_err(|e| SpeechError::Transcription(e.to_string()))?;
             text.push_str(&piece);
         }
-        Ok(text.trim().to_string())
+        let text = text.trim();
+        Ok(if self.config.repetition_guard { super::repetition::strip_repetitions(text) } else { text.to_string() })
     }
+}
+
+/// CPU time of the calling thread (first field of /proc/thread-self/schedstat,
+/// in nanoseconds); zero where unavailable.
+fn thread_cpu_time() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|ns| ns.parse::<u64>().ok()))
+        .map(Duration::from_nanos)
+        .unwrap_or_default()
+}
+
+/// Token budget: ~8 per second of audio (speech runs at 3-5) plus slack for
+/// timestamps, so a repetition loop cannot run on for seconds.
+pub(crate) fn max_tokens_for(samples: usize) -> i32 {
+    (samples * 8 / WHISPER_RATE as usize + 16) as i32
 }
 
 /// Encoder frames covering `samples` at 16 kHz, plus a safety margin.

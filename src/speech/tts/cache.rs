@@ -4,10 +4,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+/// `(voice key, text)`.
+type PromptKey = (String, String);
+
 /// `(voice key, text) -> 8 kHz mu-law audio`, bounded in entries.
 #[derive(Debug)]
 pub struct PromptCache {
-    entries: Mutex<HashMap<(String, String), Arc<[u8]>>>,
+    entries: Mutex<HashMap<PromptKey, Arc<[u8]>>>,
     capacity: usize,
 }
 

@@ -48,11 +48,13 @@ impl ChunkAudio {
     }
 }
 
-/// One synthesised sentence, delivered as soon as it is ready.
+/// One synthesised sentence (or, for a long first sentence, its first clause
+/// and then the rest), delivered as soon as it is ready.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AudioChunk {
-    /// 0-based sentence number within the reply.
+    /// 0-based chunk number within the reply.
     pub index: usize,
+    /// The text this chunk speaks.
     pub sentence: String,
     pub audio: ChunkAudio,
     /// No more chunks follow.

@@ -1,8 +1,9 @@
 //! Piper text-to-speech behind a bounded worker pool.
 //!
-//! A reply is split into sentences; a worker phonemizes and synthesises them
-//! one at a time and sends each sentence's audio as soon as it exists, so the
-//! caller hears the first sentence while the rest are still being made. If
+//! A reply is split into sentences (a long first sentence also after its
+//! first clause); a worker phonemizes and synthesises them one at a time and
+//! sends each piece's audio as soon as it exists, so the caller hears the
+//! first words while the rest are still being made. If
 //! the receiver is dropped (caller barged in, call ended) the worker stops.
 
 use std::sync::Arc;
@@ -52,7 +53,7 @@ impl Default for PiperConfig {
 }
 
 struct Job {
-    sentences: Vec<String>,
+    pieces: Vec<text::Piece>,
     format: AudioFormat,
     tx: mpsc::Sender<Result<AudioChunk>>,
 }
@@ -78,8 +79,12 @@ impl PiperEngine {
         let environment = onnx::environment(&library)?;
         let mut workers = Vec::with_capacity(config.workers.max(1));
         for _ in 0..config.workers.max(1) {
+            let mut session = VitsSession::load(environment, &model, config.threads_per_worker)?;
+            // ONNX Runtime sizes its buffers on the first run; pay that at
+            // start-up, not on the first caller's greeting.
+            session.synthesize(voice.ids("wˈɔːɹm ˈʌp.").0, voice.inference)?;
             let mut worker = Worker {
-                session: VitsSession::load(environment, &model, config.threads_per_worker)?,
+                session,
                 phonemizer: Arc::clone(&phonemizer),
                 voice: Arc::clone(&voice),
                 silence_ms: config.sentence_silence_ms,
@@ -109,13 +114,13 @@ impl PiperEngine {
     }
 
     async fn start(&self, text: &str, format: AudioFormat) -> Result<SentenceStream> {
-        let sentences = text::sentences(text);
-        // Room for every sentence: a slow reader never stalls a worker.
-        let (tx, rx) = mpsc::channel(sentences.len().max(1));
-        if sentences.is_empty() {
+        let pieces = text::pieces(text);
+        // Room for every piece: a slow reader never stalls a worker.
+        let (tx, rx) = mpsc::channel(pieces.len().max(1));
+        if pieces.is_empty() {
             return Ok(rx); // nothing to say: the stream is simply empty
         }
-        self.pool.submit(Job { sentences, format, tx }).await?;
+        self.pool.submit(Job { pieces, format, tx }).await?;
         Ok(rx)
     }
 }
@@ -159,16 +164,17 @@ struct Worker {
 
 impl Worker {
     fn run(&mut self, job: Job) {
-        let count = job.sentences.len();
-        for (index, sentence) in job.sentences.into_iter().enumerate() {
+        let count = job.pieces.len();
+        for (index, piece) in job.pieces.into_iter().enumerate() {
             if job.tx.is_closed() {
                 return; // nobody is listening any more
             }
             let started = Instant::now();
             let last = index + 1 == count;
-            let result = self.sentence(&sentence, job.format, last).map(|audio| AudioChunk {
+            let pause = piece.sentence_end && !last;
+            let result = self.sentence(&piece.text, job.format, pause).map(|audio| AudioChunk {
                 index,
-                sentence,
+                sentence: piece.text,
                 audio,
                 last,
                 synthesis: started.elapsed(),
@@ -180,7 +186,7 @@ impl Worker {
         }
     }
 
-    fn sentence(&mut self, sentence: &str, format: AudioFormat, last: bool) -> Result<ChunkAudio> {
+    fn sentence(&mut self, sentence: &str, format: AudioFormat, pause_after: bool) -> Result<ChunkAudio> {
         let mut clauses = Vec::new();
         for clause in text::clauses(sentence) {
             let ipa = self.phonemizer.phonemize(&clause.text)?;
@@ -194,7 +200,7 @@ impl Worker {
         let mut audio = self.session.synthesize(ids, self.voice.inference)?;
         normalize_peak(&mut audio, 0.9);
         let rate = self.voice.audio.sample_rate;
-        if !last {
+        if pause_after {
             audio.resize(audio.len() + (rate * self.silence_ms / 1000) as usize, 0.0);
         }
         Ok(match format {

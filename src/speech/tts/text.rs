@@ -67,6 +67,51 @@ fn push_trimmed(out: &mut Vec<String>, s: &str) {
     }
 }
 
+/// A piece of a reply synthesised as one unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    pub text: String,
+    /// A sentence ends here: add the inter-sentence pause after it. (A piece
+    /// that ends at a comma carries its own pause in the voice.)
+    pub sentence_end: bool,
+}
+
+/// The units a reply is streamed in: sentences, except that a long first
+/// sentence is cut after its first clause ("Thanks for calling Acme Plumbing,
+/// | how can I help?") so the caller hears something sooner; synthesis time
+/// grows with audio length.
+pub fn pieces(text: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    for (i, sentence) in sentences(text).into_iter().enumerate() {
+        if i == 0
+            && let Some((head, tail)) = split_after_first_clause(&sentence)
+        {
+            out.push(Piece { text: head, sentence_end: false });
+            out.push(Piece { text: tail, sentence_end: true });
+            continue;
+        }
+        out.push(Piece { text: sentence, sentence_end: true });
+    }
+    out
+}
+
+/// `(first clause with its mark, rest)` when both parts have at least three words.
+fn split_after_first_clause(sentence: &str) -> Option<(String, String)> {
+    let chars: Vec<(usize, char)> = sentence.char_indices().collect();
+    for (n, &(at, c)) in chars.iter().enumerate() {
+        let followed_by_space = chars.get(n + 1).is_some_and(|(_, next)| next.is_whitespace());
+        if is_clause_mark(c) && followed_by_space {
+            let head = &sentence[..at + c.len_utf8()];
+            let tail = sentence[at + c.len_utf8()..].trim();
+            if head.split_whitespace().count() >= 3 && tail.split_whitespace().count() >= 3 {
+                return Some((head.to_string(), tail.to_string()));
+            }
+            return None;
+        }
+    }
+    None
+}
+
 /// Splits one sentence into clauses at `, ; :` (followed by a space) and its
 /// final terminator. Numbers such as "5:30" or "1,200" are not split.
 pub fn clauses(sentence: &str) -> Vec<Clause> {
@@ -120,6 +165,23 @@ mod tests {
         );
         assert_eq!(sentences("no terminator"), vec!["no terminator"]);
         assert!(sentences("  ... ").is_empty());
+    }
+
+    #[test]
+    fn a_long_first_sentence_is_cut_after_its_first_clause() {
+        let p = pieces("Thanks for calling Acme Plumbing, how can I help you? We are open today, until five.");
+        let texts: Vec<_> = p.iter().map(|p| (p.text.as_str(), p.sentence_end)).collect();
+        assert_eq!(
+            texts,
+            vec![
+                ("Thanks for calling Acme Plumbing,", false),
+                ("how can I help you?", true),
+                ("We are open today, until five.", true)
+            ]
+        );
+        // Too short to be worth a cut.
+        assert_eq!(pieces("Okay, see you then.").len(), 1);
+        assert_eq!(pieces("That is $1,200 in total for the repair.").len(), 1);
     }
 
     #[test]

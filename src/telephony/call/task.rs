@@ -178,7 +178,7 @@ impl CallTask {
 
     /// Speaks the greeting from the prompt cache.
     async fn greet(&mut self) {
-        let text = self.setup.brain.greeting();
+        let text = self.setup.greeting.clone();
         match self.env.tts.prompt(&self.setup.voice_key, &text).await {
             Ok(audio) => {
                 self.pacer.push_sentence(GREETING_TURN, &text, &audio);
