@@ -83,23 +83,36 @@ pub struct AssistantBrain {
     /// The policy's clock: fixed, so the same script gives the same dialog.
     now: DateTime<Utc>,
     state: Mutex<ConversationState>,
+    greeting: String,
     effects: Arc<Mutex<Effects>>,
 }
 
 impl AssistantBrain {
     pub fn new(scenario: &str, effects: Arc<Mutex<Effects>>) -> Self {
         let now = fixtures::monday_morning();
-        AssistantBrain {
+        let mut brain = AssistantBrain {
             profile: fixtures::profile(),
             caller: caller_for(scenario, now),
             now,
             state: Mutex::new(ConversationState::default()),
+            greeting: String::new(),
             effects,
-        }
+        };
+        // Answering the call is the policy's first turn: keep its state.
+        let opening = assistant::open(&brain.context());
+        brain.greeting = opening.reply;
+        brain.state = Mutex::new(opening.state);
+        brain
     }
 
     fn context(&self) -> Context<'_> {
-        Context { profile: &self.profile, now: self.now, channel: Channel::Voice, caller: self.caller.clone(), calendar: &[] }
+        Context {
+            profile: &self.profile,
+            now: self.now,
+            channel: Channel::Voice,
+            caller: self.caller.clone(),
+            calendar: &[],
+        }
     }
 }
 
@@ -121,7 +134,7 @@ fn action_name(action: &Action) -> String {
 impl AssistantBrain {
     /// The opening line the policy speaks when the call is answered.
     pub fn greeting(&self) -> String {
-        assistant::open(&self.context()).reply
+        self.greeting.clone()
     }
 }
 

@@ -89,8 +89,8 @@ impl FakeTwilioCall {
     ) -> Result<Self, tokio_tungstenite::tungstenite::Error> {
         let mut request = ws_url.into_client_request()?;
         if let Some(sig) = signature {
-            let value = HeaderValue::from_str(sig)
-                .map_err(|e| tokio_tungstenite::tungstenite::Error::HttpFormat(e.into()))?;
+            let value =
+                HeaderValue::from_str(sig).map_err(|e| tokio_tungstenite::tungstenite::Error::HttpFormat(e.into()))?;
             request.headers_mut().insert("X-Twilio-Signature", value);
         }
         let (socket, _) = tokio_tungstenite::connect_async(request).await?;

@@ -13,8 +13,14 @@ fn case_and_punctuation() {
 
 #[test]
 fn contractions() {
-    assert_eq!(n("I'd like to cancel, I can't make it and I won't be home"), "i would like to cancel i can not make it and i will not be home");
-    assert_eq!(n("we're here, you've got it, they'll come, I'm John"), "we are here you have got it they will come i am john");
+    assert_eq!(
+        n("I'd like to cancel, I can't make it and I won't be home"),
+        "i would like to cancel i can not make it and i will not be home"
+    );
+    assert_eq!(
+        n("we're here, you've got it, they'll come, I'm John"),
+        "we are here you have got it they will come i am john"
+    );
     assert_eq!(n("It\u{2019}s John's truck"), "it is johns truck");
     assert_eq!(n("let's go, don't worry"), "let us go do not worry");
     assert_eq!(n("I cannot"), "i can not");

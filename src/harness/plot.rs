@@ -44,13 +44,26 @@ impl Frame {
             let f = f64::from(i) / 5.0;
             let x = x0 + (x1 - x0) * f;
             let y = y0 - (y0 - y1) * f;
-            let _ = writeln!(svg, "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\">{}</text>", y0 + 16.0, tick(x_max * f));
+            let _ =
+                writeln!(svg, "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\">{}</text>", y0 + 16.0, tick(x_max * f));
             if y_ticks {
-                let _ = writeln!(svg, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", x0 - 6.0, y + 4.0, tick(y_max * f));
+                let _ = writeln!(
+                    svg,
+                    "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+                    x0 - 6.0,
+                    y + 4.0,
+                    tick(y_max * f)
+                );
                 let _ = writeln!(svg, "<line x1=\"{x0}\" y1=\"{y}\" x2=\"{x1}\" y2=\"{y}\" stroke=\"#eee\"/>");
             }
         }
-        let _ = writeln!(svg, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>", (x0 + x1) / 2.0, h - 12.0, escape(x_label));
+        let _ = writeln!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+            (x0 + x1) / 2.0,
+            h - 12.0,
+            escape(x_label)
+        );
         let _ = writeln!(
             svg,
             "<text x=\"16\" y=\"{}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {})\">{}</text>",
@@ -115,7 +128,13 @@ pub fn cdf(turns: &[&TurnResult]) -> String {
         }
     }
     let max = nice_max(by.values().flatten().copied().fold(0.0, f64::max));
-    let mut f = Frame::new("Turn latency CDF by condition", "end of caller speech -> first agent audio (ms)", "fraction of turns", max, 1.0);
+    let mut f = Frame::new(
+        "Turn latency CDF by condition",
+        "end of caller speech -> first agent audio (ms)",
+        "fraction of turns",
+        max,
+        1.0,
+    );
     for (i, (name, mut values)) in by.into_iter().enumerate() {
         values.sort_by(f64::total_cmp);
         let n = values.len() as f64;
@@ -135,7 +154,8 @@ pub fn cdf(turns: &[&TurnResult]) -> String {
 pub fn concurrency(levels: &[SweepLevel]) -> String {
     let x_max = levels.iter().map(|l| l.callers).max().unwrap_or(1) as f64;
     let y_max = nice_max(levels.iter().map(|l| l.latency.p95_ms).fold(1500.0, f64::max));
-    let mut f = Frame::new("Turn latency vs concurrent callers", "simultaneous callers", "turn latency (ms)", x_max, y_max);
+    let mut f =
+        Frame::new("Turn latency vs concurrent callers", "simultaneous callers", "turn latency (ms)", x_max, y_max);
     let p50: Vec<(f64, f64)> = levels.iter().map(|l| (l.callers as f64, l.latency.p50_ms)).collect();
     let p95: Vec<(f64, f64)> = levels.iter().map(|l| (l.callers as f64, l.latency.p95_ms)).collect();
     f.line(&[(0.0, 1500.0), (x_max, 1500.0)], "#999", true);
@@ -187,9 +207,19 @@ pub fn waterfall(turns: &[&TurnResult]) -> String {
         }
         if let Some(l) = t.latency_ms {
             let x = f.x(l);
-            let _ = writeln!(f.svg, "<line x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"black\"/>", y + 12.0);
+            let _ = writeln!(
+                f.svg,
+                "<line x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"black\"/>",
+                y + 12.0
+            );
         }
-        let _ = writeln!(f.svg, "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"9\">{}</text>", LEFT - 4.0, y + 10.0, escape(&t.fixture));
+        let _ = writeln!(
+            f.svg,
+            "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"9\">{}</text>",
+            LEFT - 4.0,
+            y + 10.0,
+            escape(&t.fixture)
+        );
     }
     for (k, name) in stages.iter().enumerate() {
         f.legend(k, COLORS[k], name);

@@ -25,7 +25,11 @@ impl Machine {
     pub fn current() -> Self {
         let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
             .ok()
-            .and_then(|s| s.lines().find_map(|l| l.strip_prefix("model name")).map(|v| v.trim_start_matches([' ', '\t', ':']).to_string()))
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("model name"))
+                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())
+            })
             .unwrap_or_else(|| "unknown".into());
         Machine {
             cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
@@ -135,13 +139,13 @@ impl Report {
     pub fn write(&self, dir: &Path) -> Result<(), HarnessError> {
         let write = |name: &str, contents: &str| {
             let path = dir.join(name);
-            std::fs::write(&path, contents).map_err(|source| HarnessError::Output { path: path.display().to_string(), source })
+            std::fs::write(&path, contents)
+                .map_err(|source| HarnessError::Output { path: path.display().to_string(), source })
         };
-        std::fs::create_dir_all(dir).map_err(|source| HarnessError::Output { path: dir.display().to_string(), source })?;
-        let json = serde_json::to_string_pretty(self).map_err(|e| HarnessError::Output {
-            path: "results.json".into(),
-            source: std::io::Error::other(e),
-        })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|source| HarnessError::Output { path: dir.display().to_string(), source })?;
+        let json = serde_json::to_string_pretty(self)
+            .map_err(|e| HarnessError::Output { path: "results.json".into(), source: std::io::Error::other(e) })?;
         write("results.json", &json)?;
         write("report.md", &self.markdown())?;
         let turns: Vec<&TurnResult> = self.calls.iter().flat_map(|c| c.turns.iter()).collect();
@@ -181,7 +185,10 @@ impl Report {
             ] {
                 md.push_str(&format!("| {name} | {:.0} | {:.0} | {:.0} |\n", v.p50_ms, v.p95_ms, v.max_ms));
             }
-            md.push_str(&format!("\nSpeculative STT ready at end of turn: {} of {} turns.\n\n", s.speculative_hits, s.stt.count));
+            md.push_str(&format!(
+                "\nSpeculative STT ready at end of turn: {} of {} turns.\n\n",
+                s.speculative_hits, s.stt.count
+            ));
             if self.barge_in.count > 0 {
                 md.push_str(&format!(
                     "Barge-in (caller starts talking over the agent -> `clear`): p50 {:.0} ms, max {:.0} ms over {} turns.\n\n",
@@ -202,7 +209,13 @@ impl Report {
                 for g in groups.iter() {
                     md.push_str(&format!(
                         "| {} | {} | {:.0} | {:.0} | {} | {}/{} |\n",
-                        g.name, g.turns, g.latency.p50_ms, g.latency.p95_ms, pct(g.wer), g.intents_right, g.intents_checked
+                        g.name,
+                        g.turns,
+                        g.latency.p50_ms,
+                        g.latency.p95_ms,
+                        pct(g.wer),
+                        g.intents_right,
+                        g.intents_checked
                     ));
                 }
                 md.push('\n');
@@ -214,7 +227,13 @@ impl Report {
             for s in &self.sweep {
                 md.push_str(&format!(
                     "| {} | {} | {:.0} | {:.0} | {} | {:.2} | {:.0} |\n",
-                    s.callers, s.latency.count, s.latency.p50_ms, s.latency.p95_ms, s.failed_calls, s.cpu_cores, s.rss_mb
+                    s.callers,
+                    s.latency.count,
+                    s.latency.p50_ms,
+                    s.latency.p95_ms,
+                    s.failed_calls,
+                    s.cpu_cores,
+                    s.rss_mb
                 ));
             }
             md.push_str("\n![latency vs concurrency](latency-vs-concurrency.svg)\n\n");

@@ -97,7 +97,8 @@ impl Bench {
         let done = Arc::new(AtomicUsize::new(0));
         let mut workers = Vec::new();
         for worker in 0..concurrency.max(1) {
-            let (bench, queue, plans, done) = (Arc::clone(self), Arc::clone(&queue), Arc::clone(&plans), Arc::clone(&done));
+            let (bench, queue, plans, done) =
+                (Arc::clone(self), Arc::clone(&queue), Arc::clone(&plans), Arc::clone(&done));
             let label = label.to_string();
             workers.push(tokio::spawn(async move {
                 tokio::time::sleep(bench.stagger * worker as u32).await;

@@ -86,14 +86,21 @@ mod tests {
 
     #[test]
     fn identical_after_normalisation_is_zero() {
-        assert_eq!(wer("My water heater is leaking, can someone come tomorrow?", "my water heater is leaking can someone come tomorrow"), 0.0);
+        assert_eq!(
+            wer(
+                "My water heater is leaking, can someone come tomorrow?",
+                "my water heater is leaking can someone come tomorrow"
+            ),
+            0.0
+        );
         assert_eq!(wer("It's 42 Oak Street.", "It is forty-two Oak street"), 0.0);
     }
 
     #[test]
     fn counts_each_kind_of_error() {
         // "water fever": one substitution out of eight words.
-        let e = word_errors("my water heater is leaking can someone come", "my water fever is leaking can someone come");
+        let e =
+            word_errors("my water heater is leaking can someone come", "my water fever is leaking can someone come");
         assert_eq!((e.substitutions, e.deletions, e.insertions, e.reference_words), (1, 0, 0, 8));
         assert!((e.rate() - 0.125).abs() < 1e-9);
         let e = word_errors("can someone come tomorrow", "can come tomorrow please");
