@@ -46,7 +46,7 @@ impl Effects {
             "rescheduled" => self.rescheduled,
             "transferred" => self.transferred,
             // A question answered (or an interruption): any reply, nothing written.
-            _ => !self.turns.is_empty() && !(self.booked || self.cancelled || self.rescheduled),
+            _ => !(self.turns.is_empty() || self.booked || self.cancelled || self.rescheduled),
         }
     }
 }

@@ -138,9 +138,8 @@ fn clean_word(raw: &str) -> String {
                 && chars[i + 1].is_ascii_digit()
                 && (c == ',' || c == '.')
         };
-        if c.is_alphanumeric() {
-            out.push(c);
-        } else if c == '\'' && !out.is_empty() && chars.get(i + 1).is_some_and(|n| n.is_alphabetic()) {
+        let inner_apostrophe = c == '\'' && !out.is_empty() && chars.get(i + 1).is_some_and(|n| n.is_alphabetic());
+        if c.is_alphanumeric() || inner_apostrophe {
             out.push(c);
         } else if c == ',' && between_digits(c) {
             // thousands separator: drop

@@ -108,7 +108,7 @@ impl Bench {
                     let Some(plan) = plans.get(i) else { break };
                     let result = bench.call(plan).await;
                     let n = done.fetch_add(1, Ordering::SeqCst) + 1;
-                    let last = result.turns.iter().filter_map(|t| t.latency_ms).last();
+                    let last = result.turns.iter().rev().find_map(|t| t.latency_ms);
                     let note = match (&result.error, last) {
                         (Some(e), _) => format!("{}: {e}", plan.name),
                         (None, Some(l)) => format!("{} {l:.0} ms", plan.name),
