@@ -31,7 +31,8 @@ async fn two_fixtures_one_caller_measures_every_stage() {
     let options = EngineOptions {
         models_dir: models_dir(),
         stt_model: SttModel::TinyEn,
-        stt_workers: 1,
+        stt_workers: 2,
+        stt_threads: 1,
         tts_workers: 1,
         call_threads: 2,
     };

@@ -79,8 +79,11 @@ pub struct Common {
     pub models_dir: PathBuf,
     #[arg(long, global = true, value_enum, default_value = "tiny.en")]
     pub stt_model: SttChoice,
-    #[arg(long, global = true, default_value_t = 1)]
+    /// Whisper decoders (the server runs 2 x 1 thread for calls).
+    #[arg(long, global = true, default_value_t = 2)]
     pub stt_workers: usize,
+    #[arg(long, global = true, default_value_t = 1)]
+    pub stt_threads: usize,
     #[arg(long, global = true, default_value_t = 1)]
     pub tts_workers: usize,
     /// Call-task worker threads in the server.
@@ -115,15 +118,17 @@ pub async fn run(args: HarnessArgs, command_line: String) -> Result<bool, Harnes
         models_dir: c.models_dir.clone(),
         stt_model,
         stt_workers: c.stt_workers,
+        stt_threads: c.stt_threads,
         tts_workers: c.tts_workers,
         call_threads: c.call_threads,
     };
     eprintln!("[harness] loading models from {} ...", c.models_dir.display());
     let server = Arc::new(InProcessServer::start(&options, settings.clone()).await?);
     let description = format!(
-        "in-process (Media Streams route, call pipeline, Whisper {} x{} worker(s), Piper x{}, assistant policy; CRM in memory), end silence {} ms",
+        "in-process (Media Streams route, call pipeline, Whisper {} {} worker(s) x {} thread(s), Piper x{}, assistant policy; CRM in memory), end silence {} ms",
         stt_model.name(),
         c.stt_workers,
+        c.stt_threads,
         c.tts_workers,
         settings.endpoint.end_silence_ms
     );

@@ -53,6 +53,8 @@ pub struct EngineOptions {
     pub models_dir: PathBuf,
     pub stt_model: SttModel,
     pub stt_workers: usize,
+    /// CPU threads per Whisper decoder.
+    pub stt_threads: usize,
     pub tts_workers: usize,
     /// Call-task worker threads.
     pub call_threads: usize,
@@ -122,7 +124,12 @@ impl InProcessServer {
     pub async fn start(options: &EngineOptions, settings: CallSettings) -> Result<Self, HarnessError> {
         let err = |e: &dyn std::fmt::Display| HarnessError::Server(e.to_string());
         let paths = ModelPaths::new(options.models_dir.clone());
-        let whisper = WhisperConfig { model: options.stt_model, workers: options.stt_workers, ..Default::default() };
+        let whisper = WhisperConfig {
+            model: options.stt_model,
+            workers: options.stt_workers,
+            threads_per_worker: options.stt_threads,
+            ..Default::default()
+        };
         let piper = PiperConfig { workers: options.tts_workers, ..Default::default() };
         let (stt, tts) = tokio::task::spawn_blocking(move || {
             let stt = WhisperEngine::load(&paths, whisper)?;
