@@ -33,4 +33,6 @@ pub enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// Simulated Twilio callers: turn latency, accuracy and capacity reports.
+    Harness(crate::harness::cli::HarnessArgs),
 }

@@ -18,6 +18,7 @@ pub mod cli;
 pub mod config;
 pub mod conversation;
 pub mod domain;
+pub mod harness;
 pub mod http;
 pub mod sessions;
 pub mod speech;

@@ -1,0 +1,44 @@
+//! `switchboard harness`: simulated Twilio callers against a real server,
+//! measuring how fast and how accurately calls are answered.
+//!
+//! ```text
+//! manifest (fixtures) -> callers (media_client, real WebSocket, real time)
+//!     -> server (in-process: real Whisper, Piper, assistant; or remote)
+//!     -> per-turn records (client latency + server stages + WER + intent)
+//!     -> stats (hdrhistogram) -> report (JSON, Markdown, SVG plots)
+//! ```
+//!
+//! Everything timed here is wall-clock on a real socket: the harness paces
+//! caller audio at 20 ms per frame and plays agent audio back at 20 ms per
+//! frame (echoing marks, honouring `clear`) exactly as Twilio does, so the
+//! numbers are what a caller would experience minus the PSTN.
+
+pub mod brain;
+pub mod caller;
+pub mod cli;
+pub mod manifest;
+pub mod media_client;
+pub mod normalize;
+pub mod plot;
+pub mod procstat;
+pub mod report;
+pub mod run;
+pub mod server;
+pub mod stats;
+pub mod wer;
+
+/// Failures of a harness run (not of the system under test: those are
+/// recorded as results).
+#[derive(Debug, thiserror::Error)]
+pub enum HarnessError {
+    #[error("manifest {path}: {message}")]
+    Manifest { path: String, message: String },
+    #[error("fixture {path}: {message}")]
+    Fixture { path: String, message: String },
+    #[error("cannot start the in-process server: {0}")]
+    Server(String),
+    #[error("cannot write {path}: {source}")]
+    Output { path: String, source: std::io::Error },
+    #[error("{0}")]
+    Usage(String),
+}
