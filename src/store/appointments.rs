@@ -177,6 +177,24 @@ macro_rules! check_technician {
     };
 }
 
+/// Refuses `a` when another live appointment of the same crew overlaps it.
+macro_rules! ensure_slot_free {
+    ($tx:ident, $tenant:expr, $a:expr) => {
+        let a = $a;
+        let clash: Option<String> = sqlx::query_scalar(OVERLAP_SQL)
+            .bind($tenant)
+            .bind(a.starts_at)
+            .bind(a.ends_at)
+            .bind(&a.id)
+            .bind(&a.technician_id)
+            .fetch_optional(&mut *$tx)
+            .await?;
+        if let Some(other) = clash {
+            return Err(StoreError::Conflict(format!("the time overlaps appointment {other}")));
+        }
+    };
+}
+
 /// Books an appointment for a customer of `tenant`, refusing overlaps.
 pub async fn create(db: &Db, tenant: &str, new: NewAppointment) -> Result<Appointment> {
     let business = super::businesses::get(db, tenant).await?;
@@ -211,17 +229,7 @@ pub async fn create(db: &Db, tenant: &str, new: NewAppointment) -> Result<Appoin
             return Err(StoreError::Invalid("customer_id: no such customer".into()));
         }
         check_technician!(tx, tenant, &a.technician_id);
-        let clash: Option<String> = sqlx::query_scalar(OVERLAP_SQL)
-            .bind(tenant)
-            .bind(a.starts_at)
-            .bind(a.ends_at)
-            .bind(&a.id)
-            .bind(&a.technician_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if let Some(other) = clash {
-            return Err(StoreError::Conflict(format!("the time overlaps appointment {other}")));
-        }
+        ensure_slot_free!(tx, tenant, &a);
         sqlx::query(
             "INSERT INTO appointments (id, business_id, customer_id, starts_at, ends_at, service_key, description, \
              is_emergency, status, source, estimated_value, technician_id, created_at, updated_at) \
@@ -329,17 +337,7 @@ pub async fn update(db: &Db, tenant: &str, id: &str, patch: AppointmentPatch) ->
         validate(&a, &business.services).map_err(|p| StoreError::Invalid(p.join("; ")))?;
         check_technician!(tx, tenant, &a.technician_id);
         if moved && a.status.blocks_calendar() {
-            let clash: Option<String> = sqlx::query_scalar(OVERLAP_SQL)
-                .bind(tenant)
-                .bind(a.starts_at)
-                .bind(a.ends_at)
-                .bind(&a.id)
-                .bind(&a.technician_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if let Some(other) = clash {
-                return Err(StoreError::Conflict(format!("the time overlaps appointment {other}")));
-            }
+            ensure_slot_free!(tx, tenant, &a);
         }
         a.updated_at = now();
         sqlx::query(
