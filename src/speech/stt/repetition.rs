@@ -28,12 +28,30 @@ pub fn strip_repetitions(text: &str) -> String {
     out
 }
 
-/// Index where the text starts over: from word `k` on, the words repeat the
-/// transcript's own beginning for as long as they last (at least two words).
+/// Index where the text starts over. From word `k` on, either
+/// * the words repeat the transcript's own beginning for as long as they last
+///   (at least two words), or for five words when more are left; or
+/// * after at most two words (a re-tokenised "after noon" for "afternoon"),
+///   the whole rest (four words or more) repeats an earlier run of the text.
 fn cut_restart(keys: &[String]) -> Option<usize> {
-    (3..keys.len()).find(|&k| {
-        let m = (keys.len() - k).min(k);
-        m >= 2 && keys[k..k + m] == keys[..m]
+    let n = keys.len();
+    // The rest from `k + skip` (4+ words) occurs earlier, and the `skip`
+    // words before it spell the word before that earlier run ("after noon"
+    // re-tokenising "afternoon").
+    let repeats_earlier = |k: usize, skip: usize| {
+        let tail = &keys[(k + skip).min(n)..];
+        let respelled = keys[k..(k + skip).min(n)].concat();
+        tail.len() >= 4
+            && keys[..k]
+                .windows(tail.len())
+                .enumerate()
+                .any(|(j, w)| w == tail && (skip == 0 || (j > 0 && keys[j - 1] == respelled)))
+    };
+    (3..n).find(|&k| {
+        let m = (n - k).min(k);
+        (m >= 2 && keys[k..k + m] == keys[..m])
+            || (m >= 5 && keys[k..k + 5] == keys[..5])
+            || (0..=2).any(|skip| repeats_earlier(k, skip))
     })
 }
 
@@ -77,6 +95,22 @@ mod tests {
     }
 
     #[test]
+    fn a_restart_after_more_speech_or_a_retokenised_word_is_cut() {
+        assert_eq!(
+            strip_repetitions(
+                "Yes, that time is perfect. Thank you. Thank you. Yes, that time is perfect. Thank you. Yes, that"
+            ),
+            "Yes, that time is perfect. Thank you. Thank you."
+        );
+        assert_eq!(
+            strip_repetitions(
+                "Tuesday afternoon around 2 o'clock works for me. After noon around 2 o'clock works for me."
+            ),
+            "Tuesday afternoon around 2 o'clock works for me."
+        );
+    }
+
+    #[test]
     fn looping_phrases_are_collapsed() {
         assert_eq!(
             strip_repetitions("My address is 1425 Maple Street, apartment 3, apartment 3, apartment 3, apartment 3,"),
@@ -92,6 +126,8 @@ mod tests {
             "The drain in the kitchen and the drain in the bathroom are both slow.",
             "Yes.",
             "It is 555 555 0142.",
+            "I need a plumber, I need one today because the pipe under the sink is leaking.",
+            "The water heater is leaking and the water heater is old.",
         ] {
             assert_eq!(strip_repetitions(text), text);
         }
