@@ -17,13 +17,15 @@ use switchboard::speech::tts::{AudioFormat, ChunkAudio, PiperConfig, PiperEngine
 use switchboard::speech::{ModelPaths, SpeechError, resample, wav};
 
 /// Mean normalised word accuracy the phone-band round trip must reach with
-/// tiny.en. Measured 0.945-0.969 on most runs, but Piper samples noise, so the
-/// audio differs each run and one full-suite run in five hit two Whisper
-/// restart loops and scored 0.745 (0.86 with the restart cuts added since;
-/// docs/benchmarks.md, "Round trip"). 0.80 stays clear of that tail, yet a
-/// regressed stage still fails it: without the repetition guard the set scores
-/// 0.67, and a broken codec, resampler or converter scores near zero.
-const ROUND_TRIP_MIN_ACCURACY: f64 = 0.80;
+/// tiny.en. The voice runs deterministically here (no sampling noise), so the
+/// audio, and with greedy decoding the score, is the same every run: 0.944 on
+/// this machine (docs/benchmarks.md, "Round trip"). With sampled noise the
+/// score wandered between 0.745 and 0.969 from run to run, which is why the
+/// test no longer samples. 0.90 leaves room for a few words flipped by
+/// floating-point differences between CPUs, yet a regressed stage fails it:
+/// without the repetition guard the set scored 0.67, and a broken codec,
+/// resampler or converter scores near zero.
+const ROUND_TRIP_MIN_ACCURACY: f64 = 0.90;
 
 fn fixture_pcm16k(name: &str) -> Vec<f32> {
     let audio = wav::read(&repo_path(&format!("audio-fixtures/speech/{name}"))).unwrap();
@@ -208,9 +210,57 @@ async fn dropping_a_stream_stops_it_and_the_engine_keeps_working() {
 }
 
 #[tokio::test]
+async fn spoken_pieces_are_remembered_and_warming_makes_replies_instant() {
+    let tts = PiperEngine::load(&model_paths(), PiperConfig { workers: 1, ..PiperConfig::default() }).unwrap();
+    let reply = "Okay. What's the address for the visit?";
+    let first = synthesize_all(&tts, reply, AudioFormat::MuLaw8k).await.unwrap();
+    assert_eq!(first.len(), 2);
+    assert!(first.iter().all(|c| c.synthesis > Duration::ZERO));
+    let started = Instant::now();
+    let again = synthesize_all(&tts, reply, AudioFormat::MuLaw8k).await.unwrap();
+    assert!(started.elapsed() < Duration::from_millis(20), "cached reply took {:?}", started.elapsed());
+    assert!(again.iter().all(|c| c.synthesis == Duration::ZERO));
+    assert_eq!(first.iter().map(|c| &c.audio).collect::<Vec<_>>(), again.iter().map(|c| &c.audio).collect::<Vec<_>>());
+    // The sentence keeps its pause only where another follows it.
+    assert!(
+        matches!((&first[0].audio, &first[1].audio), (ChunkAudio::MuLaw8k(a), ChunkAudio::MuLaw8k(_)) if a.len() > 1600)
+    );
+
+    // Warmed lines: a reply opening with one gets that sentence at once and
+    // only the rest is synthesised.
+    let lines = vec!["Sorry, that time was just taken.".to_string()];
+    assert_eq!(tts.warm(&lines).await, 1);
+    let mixed =
+        synthesize_all(&tts, "Sorry, that time was just taken. Tuesday at nine is still free.", AudioFormat::MuLaw8k)
+            .await
+            .unwrap();
+    assert_eq!(mixed[0].synthesis, Duration::ZERO, "{:?}", mixed[0].sentence);
+    assert!(mixed.last().unwrap().synthesis > Duration::ZERO);
+    let (hits, misses) = tts.piece_cache_stats();
+    assert!(hits >= 3 && misses >= 3, "hits {hits}, misses {misses}");
+}
+
+#[tokio::test]
+async fn deterministic_synthesis_repeats_exactly() {
+    let config = PiperConfig { workers: 1, deterministic: true, ..PiperConfig::default() };
+    let tts = PiperEngine::load(&model_paths(), config).unwrap();
+    // 16-bit PCM is never cached: both runs are real syntheses.
+    let a = synthesize_all(&tts, "Is the visit at 12 Oak Street?", AudioFormat::Pcm16).await.unwrap();
+    let b = synthesize_all(&tts, "Is the visit at 12 Oak Street?", AudioFormat::Pcm16).await.unwrap();
+    assert!(a[0].synthesis > Duration::ZERO && b[0].synthesis > Duration::ZERO);
+    assert_eq!(a[0].audio, b[0].audio);
+    let sampled = PiperEngine::load(&model_paths(), PiperConfig { workers: 1, ..PiperConfig::default() }).unwrap();
+    let c = synthesize_all(&sampled, "Is the visit at 12 Oak Street?", AudioFormat::Pcm16).await.unwrap();
+    let d = synthesize_all(&sampled, "Is the visit at 12 Oak Street?", AudioFormat::Pcm16).await.unwrap();
+    assert_ne!(c[0].audio, d[0].audio, "the voice's own sampling noise varies every run");
+}
+
+#[tokio::test]
 async fn phone_band_round_trip_keeps_the_words() {
     let paths = model_paths();
-    let tts = PiperEngine::load(&paths, PiperConfig::default()).unwrap();
+    // Deterministic voice: the same audio every run, so the score is a
+    // property of the engines, not of the sampled noise.
+    let tts = PiperEngine::load(&paths, PiperConfig { deterministic: true, ..PiperConfig::default() }).unwrap();
     let stt = WhisperEngine::load(&paths, WhisperConfig::default()).unwrap();
     let mut total = 0.0;
     let sentences = round_trip_sentences();

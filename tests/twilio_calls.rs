@@ -2,7 +2,7 @@
 //! TwiML with a per-call token -> signed Media Streams upgrade -> greeting ->
 //! caller speech -> the real assistant and executor -> spoken reply -> call,
 //! turns and timings in the database, and the owner's live SSE stream.
-//! Real SQLite, real sockets, real Whisper and Piper (`MODELS_DIR`).
+//! Real SQLite and PostgreSQL, real sockets, real Whisper and Piper (`MODELS_DIR`).
 
 mod support;
 
@@ -14,6 +14,8 @@ use support::fake_media_client::{FakeTwilioCall, Pace};
 use support::fake_twilio_rest::FakeTwilioRest;
 use support::{Backend, TestApp, fresh_database_url, test_config};
 use switchboard::app::AppState;
+use switchboard::store::callbacks::CallbackReason;
+use switchboard::store::conversations::{self, ConversationQuery};
 use switchboard::store::{callbacks, calls};
 use switchboard::telephony::ports::CallSettings;
 use switchboard::telephony::service::Telephony;
@@ -29,9 +31,9 @@ struct App {
     _twilio: FakeTwilioRest,
 }
 
-async fn start() -> App {
+async fn start(backend: Backend) -> App {
     let twilio = FakeTwilioRest::start().await;
-    let (url, dir) = fresh_database_url(Backend::Sqlite).await;
+    let (url, dir) = fresh_database_url(backend).await;
     let config = test_config(
         &url,
         &[
@@ -49,7 +51,7 @@ async fn start() -> App {
         Telephony::with_engines(&state.config, state.db.clone(), Arc::clone(&state.sessions), stt, tts, settings);
     state.telephony = Some(Arc::new(telephony));
     let auth_token = twilio.auth_token.clone();
-    let app = TestApp::serve(state, Backend::Sqlite, dir).await;
+    let app = TestApp::serve(state, backend, dir).await;
     App { app, auth_token, _twilio: twilio }
 }
 
@@ -77,9 +79,8 @@ fn token_from(twiml: &str) -> String {
     twiml[start..end].to_string()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_phone_call_end_to_end() {
-    let a = start().await;
+async fn a_phone_call_end_to_end(backend: Backend) {
+    let a = start(backend).await;
     let tenant = a.app.create_tenant("Acme Plumbing", Some(TENANT_PHONE)).await;
     let call_sid = sid(1);
     let form = [("CallSid", call_sid.as_str()), ("From", CALLER), ("To", TENANT_PHONE), ("CallStatus", "ringing")];
@@ -102,7 +103,17 @@ async fn a_phone_call_end_to_end() {
         "{twiml}"
     );
     assert!(twiml.ends_with("</Connect><Hangup/></Response>"), "{twiml}");
-    let token = token_from(&twiml);
+    // Twilio retries a webhook it did not see answered in time: the retry gets
+    // TwiML for the same call, and no second call or conversation is opened.
+    let (status, retried) = a.webhook("/v1/twilio/voice", &form, true).await;
+    assert_eq!(status, 200, "{retried}");
+    let token = token_from(&retried);
+    let db = &a.app.state.db;
+    let (conversations_opened, total) =
+        conversations::list(db, &tenant.id, &ConversationQuery::default()).await.unwrap();
+    assert_eq!(total, 1, "{conversations_opened:?}");
+    let opened = calls::get_by_sid(db, &tenant.id, &call_sid).await.unwrap();
+    assert_eq!(opened.conversation_id.as_deref(), Some(conversations_opened[0].id.as_str()));
 
     // The owner watches live.
     let live = a
@@ -170,7 +181,6 @@ async fn a_phone_call_end_to_end() {
     call.stop();
 
     // The call, its turn and timings are in the database.
-    let db = &a.app.state.db;
     let mut stored = None;
     for _ in 0..100 {
         let c = calls::get_by_sid(db, &tenant.id, &call_sid).await.unwrap();
@@ -191,15 +201,28 @@ async fn a_phone_call_end_to_end() {
     assert_eq!(turn.endpoint_wait_ms, Some(300));
     assert!(turn.stt_ms.is_some() && turn.policy_ms.is_some() && turn.first_frame_ms.is_some());
 
+    // The caller hung up halfway through the intake: the owner gets a
+    // callback with what was said, linked from the call, and the
+    // conversation is closed.
+    assert_eq!(stored.outcome.as_deref(), Some("caller_hung_up"));
+    let queued = callbacks::list(db, &tenant.id, None, None, None).await.unwrap();
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    assert_eq!(queued[0].reason, CallbackReason::PartialIntake);
+    assert_eq!(queued[0].phone, CALLER);
+    assert!(queued[0].note.as_deref().is_some_and(|n| n.contains("water heater")), "{:?}", queued[0].note);
+    assert_eq!(stored.callback_id.as_deref(), Some(queued[0].id.as_str()));
+    let conversation = conversations::get(db, &tenant.id, &conversations_opened[0].id).await.unwrap();
+    assert_eq!(conversation.conversation.status, "abandoned");
+    assert!(conversation.conversation.ended_at.is_some());
+
     let live_text = live_lines.await.unwrap();
     for kind in ["call_started", "agent_said", "caller_said", "call_ended"] {
         assert!(live_text.contains(&format!("\"type\":\"{kind}\"")), "{kind} missing from {live_text}");
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn missed_calls_queue_one_callback_however_often_twilio_retries() {
-    let a = start().await;
+async fn missed_calls_queue_one_callback_however_often_twilio_retries(backend: Backend) {
+    let a = start(backend).await;
     let tenant = a.app.create_tenant("Acme Plumbing", Some(TENANT_PHONE)).await;
     let call_sid = sid(2);
     let form = [("CallSid", call_sid.as_str()), ("From", CALLER), ("To", TENANT_PHONE), ("CallStatus", "no-answer")];
@@ -218,3 +241,5 @@ async fn missed_calls_queue_one_callback_however_often_twilio_retries() {
     assert_eq!(queued.len(), 1, "{queued:?}");
     assert_eq!(queued[0].phone, CALLER);
 }
+
+crate::on_both_backends!(a_phone_call_end_to_end, missed_calls_queue_one_callback_however_often_twilio_retries);

@@ -137,15 +137,22 @@ impl Executor<'_> {
         let loaded = context::load(self.db, tenant, caller_phone, None, now).await?;
         let ctx = loaded.context(now, channel, caller_phone);
         let turn = assistant::open(&ctx);
-        let customer_id = loaded.customer.as_ref().map(|c| c.id.clone());
-        let conv =
-            conversations::start(self.db, tenant, store_channel(channel), customer_id.as_deref(), Some(thread)).await?;
-        conversations::append(self.db, tenant, &conv.id, Speaker::Agent, &turn.reply, now).await?;
-        let saved = session::Saved { conversation_id: conv.id.clone(), state: turn.state.clone() };
-        session::save(self.sessions, tenant, channel, thread, &saved).await?;
+        let (conversation_id, reply) = match self.reopen(tenant, channel, thread).await? {
+            Some(open) => open,
+            None => {
+                let customer_id = loaded.customer.as_ref().map(|c| c.id.clone());
+                let conv =
+                    conversations::start(self.db, tenant, store_channel(channel), customer_id.as_deref(), Some(thread))
+                        .await?;
+                conversations::append(self.db, tenant, &conv.id, Speaker::Agent, &turn.reply, now).await?;
+                let saved = session::Saved { conversation_id: conv.id.clone(), state: turn.state.clone() };
+                session::save(self.sessions, tenant, channel, thread, &saved).await?;
+                (conv.id, turn.reply)
+            }
+        };
         Ok(Executed {
-            conversation_id: conv.id,
-            reply: turn.reply,
+            conversation_id,
+            reply,
             intent: turn.intent,
             confidence: turn.confidence,
             ended: false,
@@ -154,6 +161,18 @@ impl Executor<'_> {
             booked: None,
             actions: turn.actions,
         })
+    }
+
+    /// A thread opened before and still live (Twilio retried the voice
+    /// webhook, a chat page reloaded): its conversation and opening line, so
+    /// that opening twice never starts a second conversation.
+    async fn reopen(&self, tenant: &str, channel: Channel, thread: &str) -> Result<Option<(String, String)>> {
+        let Some(saved) = session::load(self.sessions, tenant, channel, thread).await? else {
+            return Ok(None);
+        };
+        let conv = conversations::get(self.db, tenant, &saved.conversation_id).await?;
+        let first = conv.messages.into_iter().find(|m| m.speaker == Speaker::Agent);
+        Ok(first.map(|m| (saved.conversation_id, m.text)))
     }
 
     /// Runs one turn end to end.
@@ -242,6 +261,7 @@ impl Executor<'_> {
     /// The caller hung up or the chat was abandoned: queue what the owner
     /// should still hear about (a partial intake), close the conversation and
     /// forget the dialog state. Safe to call for a thread that already ended.
+    /// Returns the id of the callback it queued, if any.
     pub async fn hang_up(
         &self,
         tenant: &str,
@@ -249,9 +269,9 @@ impl Executor<'_> {
         thread: &str,
         caller_phone: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<Option<String>> {
         let Some(saved) = session::load(self.sessions, tenant, channel, thread).await? else {
-            return Ok(());
+            return Ok(None);
         };
         let loaded = context::load(self.db, tenant, caller_phone, saved.state.phone.as_deref(), now).await?;
         let ctx = loaded.context(now, channel, caller_phone);
@@ -279,7 +299,7 @@ impl Executor<'_> {
         )
         .await?;
         session::delete(self.sessions, tenant, channel, thread).await?;
-        Ok(())
+        Ok(done.callback)
     }
 }
 

@@ -30,6 +30,8 @@ pub struct Done {
     pub customer_id: Option<String>,
     pub transfer_to: Option<String>,
     pub booked: Option<String>,
+    /// Id of a callback queued by these actions.
+    pub callback: Option<String>,
     /// System lines for the transcript ("owner alerted", "callback queued").
     pub notes: Vec<String>,
 }
@@ -65,6 +67,7 @@ impl<'e, 'r> Run<'e, 'r> {
                 customer_id: loaded.customer.as_ref().map(|c| c.id.clone()),
                 transfer_to: None,
                 booked: None,
+                callback: None,
                 notes: Vec::new(),
             },
         }
@@ -218,7 +221,8 @@ impl<'e, 'r> Run<'e, 'r> {
             reason,
             note: Some(summary.to_string()),
         };
-        callbacks::enqueue(self.exec.db, self.req.tenant, new).await?;
+        let queued = callbacks::enqueue(self.exec.db, self.req.tenant, new).await?;
+        self.done.callback = Some(queued.id);
         self.done.notes.push(format!("callback queued: {summary}"));
         Ok(())
     }

@@ -29,7 +29,7 @@ pub enum LiveEventKind {
     },
     EmergencyFlagged,
     AppointmentBooked {
-        summary: String,
+        appointment_id: String,
     },
     CallEnded {
         outcome: String,

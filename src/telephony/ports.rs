@@ -41,7 +41,8 @@ pub struct Reply {
     pub transfer_to: Option<String>,
     /// This turn flagged an emergency.
     pub emergency: bool,
-    /// Summary of an appointment booked this turn.
+    /// The appointment booked (or moved) this turn: its id with the store
+    /// adapter; tests' brains may put any label here.
     pub booked: Option<String>,
 }
 
@@ -146,6 +147,8 @@ pub struct CallSummary {
     pub ended_at: DateTime<Utc>,
     pub outcome: CallOutcome,
     pub emergency: bool,
+    /// What the policy reported as booked (`Reply::booked`), last one wins.
+    pub appointment_id: Option<String>,
     pub transcript: Vec<TranscriptLine>,
     pub turns: Vec<TurnRecord>,
     /// Malformed or out-of-order messages dropped on this call.

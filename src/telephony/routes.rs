@@ -129,8 +129,16 @@ async fn voice(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
     };
     let executor = Executor { db: &state.db, sessions: state.sessions.as_ref(), notifier: t.notifier.as_ref() };
     let caller = Some(from).filter(|f| !f.is_empty());
+    // Opening is idempotent per CallSid: a retried webhook gets the same
+    // conversation and greeting.
     let greeting = match executor.open(&business.id, Channel::Voice, call_sid, caller, Utc::now()).await {
-        Ok(opened) => opened.reply,
+        Ok(opened) => {
+            let link = CallUpdate { conversation_id: Some(&opened.conversation_id), ..Default::default() };
+            if let Err(e) = calls::update(&state.db, &business.id, call_sid, link).await {
+                tracing::warn!(error = %e, "could not link the call to its conversation");
+            }
+            opened.reply
+        }
         Err(e) => {
             tracing::error!(error = %e, "cannot open the conversation");
             return say_and_hang_up("Sorry, we cannot take your call right now. Please try again later.");

@@ -45,9 +45,11 @@ impl Telephony {
         let whisper =
             WhisperConfig { model: config.stt_model, workers: 2, threads_per_worker: 1, ..Default::default() };
         let stt = WhisperEngine::load(&paths, whisper)?;
-        let tts = PiperEngine::load(&paths, PiperConfig::default())?;
-        tracing::info!(stt_load = ?stt.load_time(), tts_load = ?tts.load_time(), "speech engines loaded");
-        Ok(Self::with_engines(config, db, sessions, Arc::new(stt), Arc::new(tts), CallSettings::default()))
+        let piper = PiperEngine::load(&paths, PiperConfig::default())?;
+        tracing::info!(stt_load = ?stt.load_time(), tts_load = ?piper.load_time(), "speech engines loaded");
+        let tts: Arc<dyn TextToSpeech> = Arc::new(piper);
+        warm_catalog(Arc::clone(&tts));
+        Ok(Self::with_engines(config, db, sessions, Arc::new(stt), tts, CallSettings::default()))
     }
 
     /// Wires already-loaded engines (tests share one pair per process).
@@ -70,8 +72,8 @@ impl Telephony {
         let env = CallEnv {
             stt,
             tts,
-            directory: Arc::new(StoreDirectory { backends, pending: Arc::clone(&pending) }),
-            recorder: Arc::new(StoreRecorder { db }),
+            directory: Arc::new(StoreDirectory { backends: backends.clone(), pending: Arc::clone(&pending) }),
+            recorder: Arc::new(StoreRecorder { backends: backends.clone() }),
             control: rest.clone().map(|r| Arc::new(r) as Arc<dyn CallControl>),
             live: LiveHub::default(),
             tokens: CallTokens::random(),
@@ -99,4 +101,19 @@ impl Telephony {
         let env = &self.media.env;
         env.metrics.render_prometheus(&[("stt", env.stt.queue_depth()), ("tts", env.tts.queue_depth())])
     }
+}
+
+/// Synthesises the assistant's fixed sentences in the background, so that
+/// replies opening with them ("Okay.", "What's the address for the visit?")
+/// play without waiting for synthesis from the first call on. Costs a few
+/// seconds of one core after start-up; calls arriving meanwhile share the
+/// engine and are served in order.
+fn warm_catalog(tts: Arc<dyn TextToSpeech>) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    runtime.spawn(async move {
+        let started = std::time::Instant::now();
+        let lines = crate::assistant::locale::fixed_lines(crate::domain::Language::En);
+        let made = tts.warm(&lines).await;
+        tracing::info!(lines = made, elapsed = ?started.elapsed(), "catalog sentences synthesised");
+    });
 }

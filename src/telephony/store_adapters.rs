@@ -14,7 +14,7 @@ use super::ports::{
 use super::protocol::StartMeta;
 use super::rest::TwilioRest;
 use crate::assistant::{Channel, Input};
-use crate::conversation::{Executor, Notifier};
+use crate::conversation::{ConversationError, Executor, Notifier};
 use crate::sessions::SessionStore;
 use crate::store::callbacks::{self, CallbackReason, NewCallback};
 use crate::store::calls::{self, CallTurn, CallUpdate};
@@ -154,14 +154,17 @@ impl CallDirectory for StoreDirectory {
     }
 }
 
-/// Persists a finished call: its turns with timings, the outcome, and a
-/// callback entry when the caller hung up before saying anything.
+/// Persists a finished call: its turns with timings, the outcome, the
+/// dialog closed the way the assistant wants (a caller who hangs up halfway
+/// through an intake becomes a callback with what they said), and a callback
+/// entry when the caller hung up before saying anything.
 pub struct StoreRecorder {
-    pub db: Db,
+    pub backends: Backends,
 }
 
 impl StoreRecorder {
-    async fn persist(&self, s: &CallSummary) -> Result<(), crate::store::StoreError> {
+    async fn persist(&self, s: &CallSummary) -> Result<(), ConversationError> {
+        let db = &self.backends.db;
         for turn in &s.turns {
             let caller_text = match &turn.input {
                 CallerInput::Speech(text) => text.clone(),
@@ -182,9 +185,9 @@ impl StoreRecorder {
                 first_frame_ms: t.first_frame_ms.map(i64::from),
                 at: turn.at,
             };
-            match calls::add_turn(&self.db, &s.tenant_id, &s.call_id, &record).await {
+            match calls::add_turn(db, &s.tenant_id, &s.call_id, &record).await {
                 Ok(()) | Err(crate::store::StoreError::Conflict(_)) => {}
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             }
         }
         let spoke = s.turns.iter().any(|t| !matches!(t.input, CallerInput::Silence));
@@ -196,29 +199,33 @@ impl StoreRecorder {
             CallOutcome::Refused => "refused",
             CallOutcome::Failed => "failed",
         };
-        let mut callback_id = None;
-        if !spoke && s.outcome != CallOutcome::Transferred {
-            let call = calls::get_by_sid(&self.db, &s.tenant_id, &s.call_sid).await?;
-            if call.callback_id.is_none() && !call.from_number.is_empty() {
-                let new = NewCallback {
-                    phone: call.from_number.clone(),
-                    customer_id: None,
-                    conversation_id: call.conversation_id.clone(),
-                    reason: if s.turns.is_empty() { CallbackReason::MissedCall } else { CallbackReason::NoInput },
-                    note: Some("caller hung up before talking to the assistant".into()),
-                };
-                callback_id = Some(callbacks::enqueue(&self.db, &s.tenant_id, new).await?.id);
-            }
+        let call = calls::get_by_sid(db, &s.tenant_id, &s.call_sid).await?;
+        let caller = Some(call.from_number.as_str()).filter(|n| !n.is_empty());
+        // A no-op when the dialog itself ended the call (its session is gone).
+        let executor =
+            Executor { db, sessions: self.backends.sessions.as_ref(), notifier: self.backends.notifier.as_ref() };
+        let mut callback_id = executor.hang_up(&s.tenant_id, Channel::Voice, &s.call_sid, caller, s.ended_at).await?;
+        let unheard = !spoke && s.outcome != CallOutcome::Transferred;
+        if callback_id.is_none() && unheard && call.callback_id.is_none() && caller.is_some() {
+            let new = NewCallback {
+                phone: call.from_number.clone(),
+                customer_id: None,
+                conversation_id: call.conversation_id.clone(),
+                reason: if s.turns.is_empty() { CallbackReason::MissedCall } else { CallbackReason::NoInput },
+                note: Some("caller hung up before talking to the assistant".into()),
+            };
+            callback_id = Some(callbacks::enqueue(db, &s.tenant_id, new).await?.id);
         }
         let update = CallUpdate {
             status: Some("completed"),
             outcome: Some(outcome),
             is_emergency: Some(s.emergency),
+            appointment_id: s.appointment_id.as_deref(),
             callback_id: callback_id.as_deref(),
             ended: true,
             ..Default::default()
         };
-        calls::update(&self.db, &s.tenant_id, &s.call_sid, update).await
+        Ok(calls::update(db, &s.tenant_id, &s.call_sid, update).await?)
     }
 }
 

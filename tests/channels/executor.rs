@@ -66,10 +66,12 @@ async fn hang_up_mid_intake(backend: Backend) {
         };
         exec.turn(req).await.expect("turn");
     }
-    exec.hang_up(&t.id, Channel::Voice, "CA-hangup", phone, monday_morning()).await.expect("hang up");
-    exec.hang_up(&t.id, Channel::Voice, "CA-hangup", phone, monday_morning()).await.expect("second hang up is a no-op");
+    let first = exec.hang_up(&t.id, Channel::Voice, "CA-hangup", phone, monday_morning()).await.expect("hang up");
+    let again = exec.hang_up(&t.id, Channel::Voice, "CA-hangup", phone, monday_morning()).await;
+    assert_eq!(again.expect("second hang up is a no-op"), None);
     let queued = callbacks::list(&app.state.db, &t.id, None, None, None).await.expect("db");
     assert_eq!(queued.len(), 1);
+    assert_eq!(first.as_deref(), Some(queued[0].id.as_str()));
     assert_eq!(queued[0].reason, CallbackReason::PartialIntake);
     assert!(queued[0].note.as_deref().is_some_and(|n| n.contains("John Smith") && n.contains("water heater")));
     let conv = conversations::get(&app.state.db, &t.id, &opened.conversation_id).await.expect("db");

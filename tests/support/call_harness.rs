@@ -53,8 +53,9 @@ pub fn engines() -> (Arc<dyn SpeechToText>, Arc<dyn TextToSpeech>) {
             },
         )
         .unwrap_or_else(|e| panic!("Whisper model needed for call tests (set MODELS_DIR): {e}"));
-        let tts = PiperEngine::load(&paths, PiperConfig { threads_per_worker: 1, ..Default::default() })
-            .unwrap_or_else(|e| panic!("Piper voice needed for call tests (set MODELS_DIR): {e}"));
+        let tts =
+            PiperEngine::load(&paths, PiperConfig { threads_per_worker: 1, deterministic: true, ..Default::default() })
+                .unwrap_or_else(|e| panic!("Piper voice needed for call tests (set MODELS_DIR): {e}"));
         (Arc::new(stt), Arc::new(tts))
     });
     (Arc::clone(stt) as Arc<dyn SpeechToText>, Arc::clone(tts) as Arc<dyn TextToSpeech>)

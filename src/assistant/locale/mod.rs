@@ -188,6 +188,54 @@ pub fn join(msgs: &[Msg], f: &Fmt) -> String {
     msgs.iter().map(|m| render(m, f)).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
+/// Every message that has no parameters, in one language: the lines callers
+/// hear most often. The voice pipeline synthesises their sentences once at
+/// start-up so that a reply opening with one of them plays without waiting
+/// for synthesis.
+pub fn fixed_lines(lang: Language) -> Vec<String> {
+    use Msg::*;
+    let fixed = [
+        HowCanIHelp,
+        Thanks { name: None },
+        Okay,
+        AskName,
+        AskNameAgain,
+        AskAddress,
+        AskAddressAgain,
+        AskPhone,
+        AskPhoneAgain,
+        AskProblem,
+        AskTime,
+        NoSlots,
+        SlotTaken,
+        WhatToChange,
+        Safety(Hazard::Gas),
+        Safety(Hazard::Electrical),
+        Safety(Hazard::Water),
+        OwnerAlerted,
+        ConfirmEmergency,
+        NotEmergencyNoted,
+        NoAppointment,
+        Cancelled,
+        KeptAppointment,
+        PriceWhichService,
+        OfferBooking,
+        Transferring,
+        CallbackPromise,
+        Clarify,
+        ClarifyYesNo,
+        GiveUp,
+        StillThere,
+        SilenceGoodbye,
+        WrongNumber,
+        AnythingElse,
+        Goodbye,
+    ];
+    // Dates never appear in these, so any zone and day will do.
+    let f = Fmt { lang, tz: chrono_tz::UTC, today: NaiveDate::MIN };
+    fixed.iter().map(|m| render(m, &f)).filter(|s| !s.is_empty()).collect()
+}
+
 /// Consecutive weekdays with the same hours, for "Monday to Friday, 8 to 5".
 pub(crate) fn hour_groups(h: &WeeklyHours) -> Vec<(chrono::Weekday, chrono::Weekday, crate::domain::DayHours)> {
     use chrono::Weekday::*;
@@ -238,6 +286,16 @@ mod tests {
         let m = Msg::Hours { hours: profile().hours };
         assert_eq!(render(&m, &fmt(Language::En)), "We're open Monday to Friday, 8 AM to 5 PM.");
         assert_eq!(render(&m, &fmt(Language::Es)), "Abrimos de lunes a viernes, de 8 de la mañana a 5 de la tarde.");
+    }
+
+    #[test]
+    fn fixed_lines_cover_both_languages_without_placeholders() {
+        for lang in [Language::En, Language::Es] {
+            let lines = fixed_lines(lang);
+            assert!(lines.len() >= 30, "{}", lines.len());
+            assert!(lines.iter().all(|l| !l.contains(['{', '}']) && !l.trim().is_empty()));
+        }
+        assert!(fixed_lines(Language::En).contains(&"What's the address for the visit?".to_string()));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod cache;
 mod espeak;
 mod onnx;
+mod piece_cache;
 mod piper;
 pub mod text;
 mod voice;
@@ -15,6 +16,7 @@ use tokio::sync::mpsc;
 
 pub use cache::PromptCache;
 pub use espeak::Phonemizer;
+pub use piece_cache::PieceCache;
 pub use piper::{PiperConfig, PiperEngine};
 pub use voice::VoiceConfig;
 
@@ -82,10 +84,31 @@ pub trait TextToSpeech: Send + Sync {
 
     /// Requests submitted but not yet started (a gauge for metrics).
     fn queue_depth(&self) -> usize;
+
+    /// Synthesises `lines` ahead of need, one at a time, so that replies
+    /// opening with them play without waiting (engines that remember pieces,
+    /// like Piper, keep the audio). Returns how many lines were made; a failed
+    /// line is logged and skipped.
+    fn warm<'a>(&'a self, lines: &'a [String]) -> BoxFuture<'a, usize> {
+        Box::pin(async move {
+            let mut made = 0;
+            for line in lines {
+                match synthesize_all(self, line, AudioFormat::MuLaw8k).await {
+                    Ok(_) => made += 1,
+                    Err(e) => tracing::warn!(error = %e, line, "could not pre-synthesise a line"),
+                }
+            }
+            made
+        })
+    }
 }
 
 /// Collects a whole reply (for the CLI and tests).
-pub async fn synthesize_all(tts: &dyn TextToSpeech, text: &str, format: AudioFormat) -> Result<Vec<AudioChunk>> {
+pub async fn synthesize_all<T: TextToSpeech + ?Sized>(
+    tts: &T,
+    text: &str,
+    format: AudioFormat,
+) -> Result<Vec<AudioChunk>> {
     let mut stream = tts.stream(text, format).await?;
     let mut chunks = Vec::new();
     while let Some(chunk) = stream.recv().await {

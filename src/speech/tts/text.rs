@@ -95,7 +95,8 @@ pub fn pieces(text: &str) -> Vec<Piece> {
     out
 }
 
-/// `(first clause with its mark, rest)` when both parts have at least three words.
+/// `(first clause with its mark, rest)` when the clause has at least two words
+/// and the rest at least three.
 fn split_after_first_clause(sentence: &str) -> Option<(String, String)> {
     let chars: Vec<(usize, char)> = sentence.char_indices().collect();
     for (n, &(at, c)) in chars.iter().enumerate() {
@@ -103,7 +104,7 @@ fn split_after_first_clause(sentence: &str) -> Option<(String, String)> {
         if is_clause_mark(c) && followed_by_space {
             let head = &sentence[..at + c.len_utf8()];
             let tail = sentence[at + c.len_utf8()..].trim();
-            if head.split_whitespace().count() >= 3 && tail.split_whitespace().count() >= 3 {
+            if head.split_whitespace().count() >= 2 && tail.split_whitespace().count() >= 3 {
                 return Some((head.to_string(), tail.to_string()));
             }
             return None;
@@ -179,8 +180,10 @@ mod tests {
                 ("We are open today, until five.", true)
             ]
         );
+        assert_eq!(pieces("Got it, that's a drain cleaning.")[0].text, "Got it,");
         // Too short to be worth a cut.
         assert_eq!(pieces("Okay, see you then.").len(), 1);
+        assert_eq!(pieces("Got it, thanks.").len(), 1);
         assert_eq!(pieces("That is $1,200 in total for the repair.").len(), 1);
     }
 

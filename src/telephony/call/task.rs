@@ -83,6 +83,8 @@ pub(super) struct CallTask {
     turns: Vec<TurnRecord>,
     after_reply: Option<AfterReply>,
     emergency: bool,
+    /// The appointment this call booked (or moved), last one wins.
+    appointment: Option<String>,
     outcome: Option<CallOutcome>,
     started: Instant,
     started_at: DateTime<Utc>,
@@ -136,6 +138,7 @@ impl CallTask {
             turns: Vec::new(),
             after_reply: None,
             emergency: false,
+            appointment: None,
             outcome: None,
             started,
             started_at: Utc::now(),
@@ -488,8 +491,9 @@ impl CallTask {
                     self.emergency = true;
                     self.publish(LiveEventKind::EmergencyFlagged);
                 }
-                if let Some(summary) = booked {
-                    self.publish(LiveEventKind::AppointmentBooked { summary });
+                if let Some(appointment_id) = booked {
+                    self.appointment = Some(appointment_id.clone());
+                    self.publish(LiveEventKind::AppointmentBooked { appointment_id });
                 }
             }
             JobEvent::Sentence { text, audio, at, .. } => {
@@ -636,6 +640,7 @@ impl CallTask {
             ended_at: Utc::now(),
             outcome,
             emergency: self.emergency,
+            appointment_id: self.appointment.take(),
             transcript: std::mem::take(&mut self.transcript),
             turns: std::mem::take(&mut self.turns),
             protocol_errors: self.errors,
