@@ -209,7 +209,7 @@ async fn a_phone_call_end_to_end(backend: Backend) {
     assert_eq!(queued.len(), 1, "{queued:?}");
     assert_eq!(queued[0].reason, CallbackReason::PartialIntake);
     assert_eq!(queued[0].phone, CALLER);
-    assert!(queued[0].note.as_deref().is_some_and(|n| n.contains("water heater")), "{:?}", queued[0].note);
+    assert!(queued[0].note.as_deref().is_some_and(|n| n.contains("leaking")), "{:?}", queued[0].note);
     assert_eq!(stored.callback_id.as_deref(), Some(queued[0].id.as_str()));
     let conversation = conversations::get(db, &tenant.id, &conversations_opened[0].id).await.unwrap();
     assert_eq!(conversation.conversation.status, "abandoned");

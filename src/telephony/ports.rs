@@ -65,7 +65,9 @@ pub struct CallSetup {
     pub greeting: String,
     /// Key of the tenant's voice in the prompt cache.
     pub voice_key: String,
-    /// Vocabulary to prime Whisper with (business name, services).
+    /// Vocabulary to prime Whisper with (business name, services). The
+    /// store's directory leaves it empty: on phone audio it cost CPU and
+    /// accuracy (docs/benchmarks.md); kept for tenants with unusual names.
     pub stt_prompt: Option<String>,
 }
 

@@ -133,8 +133,6 @@ impl CallDirectory for StoreDirectory {
                         .reply
                 }
             };
-            let services: Vec<String> = business.services.iter().map(|s| s.name.clone()).collect();
-            let stt_prompt = Some(format!("{}. {}.", business.name, services.join(", ")));
             let brain = ExecutorBrain {
                 backends: self.backends.clone(),
                 tenant: business.id.clone(),
@@ -148,7 +146,10 @@ impl CallDirectory for StoreDirectory {
                 brain: Arc::new(brain),
                 greeting,
                 voice_key: voice_key(&business.id),
-                stt_prompt,
+                // No vocabulary prompt: measured on phone audio it cost ~50%
+                // more decoder CPU and lowered accuracy, and did not even fix
+                // the business name (docs/benchmarks.md, "Decoder settings").
+                stt_prompt: None,
             })
         })
     }

@@ -137,7 +137,7 @@ impl CallDirectory for Directory {
                 greeting,
                 brain,
                 voice_key: "acme/joe".into(),
-                stt_prompt: Some("Acme Plumbing. Water heater, drain, kitchen sink.".into()),
+                stt_prompt: None,
             })
         })
     }
