@@ -7,6 +7,8 @@
 //! contractions expanded, spelled-out numbers turned into digits, a few
 //! British spellings made American, punctuation dropped.
 
+use crate::assistant::text::numbers::{EN_TENS, EN_UNITS, en_ordinal, ordinal_suffix};
+
 /// Words that carry no content in a transcript (hesitations, backchannels).
 const FILLERS: &[&str] = &["uh", "um", "umm", "uhm", "hmm", "hm", "mm", "mhm", "ah", "eh", "er", "erm", "oh"];
 
@@ -38,55 +40,6 @@ const SPELLINGS: &[(&str, &str)] = &[
     ("cancelled", "canceled"),
     ("cancelling", "canceling"),
     ("okay", "ok"),
-];
-
-const UNITS: &[&str] = &[
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-];
-const TENS: &[&str] = &["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
-const ORDINAL_UNITS: &[(&str, u64)] = &[
-    ("first", 1),
-    ("second", 2),
-    ("third", 3),
-    ("fourth", 4),
-    ("fifth", 5),
-    ("sixth", 6),
-    ("seventh", 7),
-    ("eighth", 8),
-    ("ninth", 9),
-    ("tenth", 10),
-    ("eleventh", 11),
-    ("twelfth", 12),
-    ("thirteenth", 13),
-    ("fourteenth", 14),
-    ("fifteenth", 15),
-    ("sixteenth", 16),
-    ("seventeenth", 17),
-    ("eighteenth", 18),
-    ("nineteenth", 19),
-    ("twentieth", 20),
-    ("thirtieth", 30),
-    ("fortieth", 40),
-    ("fiftieth", 50),
 ];
 
 /// Normalised words of `text`.
@@ -202,10 +155,10 @@ enum NumWord {
 }
 
 fn num_word(word: &str) -> Option<NumWord> {
-    if let Some(i) = UNITS.iter().position(|u| *u == word) {
+    if let Some(i) = EN_UNITS.iter().position(|u| *u == word) {
         return Some(NumWord::Unit(i as u64));
     }
-    if let Some(i) = TENS.iter().position(|t| !t.is_empty() && *t == word) {
+    if let Some(i) = EN_TENS.iter().position(|t| !t.is_empty() && *t == word) {
         return Some(NumWord::Tens(i as u64 * 10));
     }
     match word {
@@ -214,17 +167,7 @@ fn num_word(word: &str) -> Option<NumWord> {
         "million" => return Some(NumWord::Scale(1_000_000)),
         _ => {}
     }
-    ORDINAL_UNITS.iter().find(|(w, _)| *w == word).map(|(_, v)| NumWord::Ordinal(*v))
-}
-
-fn ordinal_suffix(n: u64) -> &'static str {
-    match (n % 10, n % 100) {
-        (_, 11..=13) => "th",
-        (1, _) => "st",
-        (2, _) => "nd",
-        (3, _) => "rd",
-        _ => "th",
-    }
+    en_ordinal(word).map(|v| NumWord::Ordinal(u64::from(v)))
 }
 
 /// Turns runs of number words into digits: "forty two" -> "42", "one

@@ -43,14 +43,7 @@ const MONTHS: [&str; 12] = [
 ];
 
 fn ordinal(n: u32) -> String {
-    let suffix = match (n % 10, n % 100) {
-        (_, 11..=13) => "th",
-        (1, _) => "st",
-        (2, _) => "nd",
-        (3, _) => "rd",
-        _ => "th",
-    };
-    format!("{n}{suffix}")
+    format!("{n}{}", crate::assistant::text::numbers::ordinal_suffix(u64::from(n)))
 }
 
 fn when(dt: DateTime<Utc>, f: &Fmt) -> String {

@@ -9,7 +9,7 @@
 //! removed.
 
 pub mod fuzzy;
-mod numbers;
+pub mod numbers;
 
 use crate::domain::Language;
 

@@ -5,34 +5,39 @@
 
 use crate::domain::Language;
 
-const EN_CARDINALS: &[(&str, u32)] = &[
-    ("zero", 0),
-    ("one", 1),
-    ("two", 2),
-    ("three", 3),
-    ("four", 4),
-    ("five", 5),
-    ("six", 6),
-    ("seven", 7),
-    ("eight", 8),
-    ("nine", 9),
-    ("ten", 10),
-    ("eleven", 11),
-    ("twelve", 12),
-    ("thirteen", 13),
-    ("fourteen", 14),
-    ("fifteen", 15),
-    ("sixteen", 16),
-    ("seventeen", 17),
-    ("eighteen", 18),
-    ("nineteen", 19),
-    ("twenty", 20),
-    ("thirty", 30),
-    ("forty", 40),
-    ("fifty", 50),
+/// English number words below twenty, indexed by value. Shared with the
+/// harness's transcript normaliser: one lexicon, one spelling.
+pub const EN_UNITS: [&str; 20] = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
 ];
 
-const EN_ORDINALS: &[(&str, u32)] = &[
+/// English tens, indexed by value / 10 (empty below twenty).
+pub const EN_TENS: [&str; 10] = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
+
+/// English ordinal words with their values.
+pub const EN_ORDINALS: &[(&str, u32)] = &[
+    ("first", 1),
+    ("second", 2),
+    ("third", 3),
     ("fourth", 4),
     ("fifth", 5),
     ("sixth", 6),
@@ -51,20 +56,26 @@ const EN_ORDINALS: &[(&str, u32)] = &[
     ("nineteenth", 19),
     ("twentieth", 20),
     ("thirtieth", 30),
+    ("fortieth", 40),
+    ("fiftieth", 50),
 ];
 
-/// Unit ordinals that may follow "twenty"/"thirty" ("twenty first").
-const EN_UNIT_ORDINALS: &[(&str, u32)] = &[
-    ("first", 1),
-    ("second", 2),
-    ("third", 3),
-    ("fourth", 4),
-    ("fifth", 5),
-    ("sixth", 6),
-    ("seventh", 7),
-    ("eighth", 8),
-    ("ninth", 9),
-];
+/// The largest English cardinal the dialog reads as a number: times and
+/// dates never need more, and "sixty" in speech is rarely a clock reading.
+const EN_DIALOG_MAX: u32 = 50;
+
+/// The value of an English cardinal word ("seven", "forty").
+fn en_cardinal(w: &str) -> Option<u32> {
+    if let Some(v) = EN_UNITS.iter().position(|u| *u == w) {
+        return Some(v as u32);
+    }
+    EN_TENS.iter().position(|t| !t.is_empty() && *t == w).map(|i| i as u32 * 10)
+}
+
+/// The value of an English ordinal word ("fifth", "twentieth").
+pub fn en_ordinal(w: &str) -> Option<u32> {
+    EN_ORDINALS.iter().find(|(k, _)| *k == w).map(|(_, v)| *v)
+}
 
 const ES_CARDINALS: &[(&str, u32)] = &[
     ("cero", 0),
@@ -110,13 +121,15 @@ fn lookup(table: &[(&str, u32)], w: &str) -> Option<u32> {
 
 /// The cardinal value of a number word in either language's table.
 pub fn value_of(w: &str, lang: Language) -> Option<u32> {
+    let en = || en_cardinal(w).filter(|v| *v <= EN_DIALOG_MAX);
     match lang {
-        Language::En => lookup(EN_CARDINALS, w),
-        Language::Es => lookup(ES_CARDINALS, w).or_else(|| lookup(EN_CARDINALS, w)),
+        Language::En => en(),
+        Language::Es => lookup(ES_CARDINALS, w).or_else(en),
     }
 }
 
-fn suffix(n: u32) -> &'static str {
+/// "st", "nd", "rd" or "th" for `n`.
+pub fn ordinal_suffix(n: u64) -> &'static str {
     match (n % 10, n % 100) {
         (_, 11..=13) => "th",
         (1, _) => "st",
@@ -140,9 +153,9 @@ pub fn words_to_digits(words: &[String], lang: Language) -> Vec<String> {
                 i += 2;
                 continue;
             }
-            if let Some(u) = next.and_then(|n| lookup(EN_UNIT_ORDINALS, n)) {
+            if let Some(u) = next.and_then(en_ordinal).filter(|u| *u <= 9) {
                 out.push((tens + u).to_string());
-                out.push(suffix(tens + u).to_string());
+                out.push(ordinal_suffix(u64::from(tens + u)).to_string());
                 i += 2;
                 continue;
             }
@@ -157,9 +170,10 @@ pub fn words_to_digits(words: &[String], lang: Language) -> Vec<String> {
         }
         if let Some(v) = value_of(w, lang) {
             out.push(v.to_string());
-        } else if let Some(v) = lookup(EN_ORDINALS, w) {
+        } else if let Some(v) = en_ordinal(w).filter(|v| (4..=30).contains(v)) {
+            // "first" to "third" stay words (module docs).
             out.push(v.to_string());
-            out.push(suffix(v).to_string());
+            out.push(ordinal_suffix(u64::from(v)).to_string());
         } else {
             out.push(w.to_string());
         }
