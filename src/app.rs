@@ -21,6 +21,8 @@ pub struct AppState {
     /// Phone calls (speech engines, call tasks); `None` until started, or when
     /// the speech models are missing (calls then hear a polite refusal).
     pub telephony: Option<Arc<crate::telephony::service::Telephony>>,
+    /// Limits on the public endpoints (the chat widget).
+    pub limits: Arc<crate::http::rate_limit::RateLimits>,
 }
 
 impl AppState {
@@ -34,7 +36,14 @@ impl AppState {
             tracing::info!(?applied, backend = db.backend(), "applied migrations");
         }
         let sessions = sessions::from_config(config.redis_url.as_deref()).await?;
-        Ok(AppState { config: Arc::new(config), db, metrics: Arc::new(Metrics::new()), sessions, telephony: None })
+        Ok(AppState {
+            config: Arc::new(config),
+            db,
+            metrics: Arc::new(Metrics::new()),
+            sessions,
+            telephony: None,
+            limits: Arc::default(),
+        })
     }
 }
 

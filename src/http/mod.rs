@@ -29,6 +29,7 @@ pub mod health;
 pub mod metrics;
 pub mod owner;
 pub mod page;
+pub mod rate_limit;
 pub mod reference;
 pub mod twilio_sms;
 pub mod widget;

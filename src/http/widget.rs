@@ -22,6 +22,7 @@ use utoipa::ToSchema;
 use super::auth::{refuse, request_id_of};
 use super::error::ApiError;
 use super::extract::{Json, Path};
+use super::rate_limit::RateLimiter;
 use crate::app::AppState;
 use crate::assistant::{Channel, Input};
 use crate::conversation::{Executor, LogNotifier, Notifier, TurnRequest, intent_label};
@@ -101,6 +102,14 @@ fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// Takes a token from `limiter` for `key`, or refuses with 429 (counted).
+fn limit(state: &AppState, limiter: &RateLimiter, key: &str) -> Result<(), ApiError> {
+    limiter.check(key, std::time::Instant::now()).map_err(|wait| {
+        state.metrics.refused("rate_limited");
+        ApiError::RateLimited(wait)
+    })
+}
+
 fn new_secret() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -115,7 +124,8 @@ fn unavailable(e: impl std::fmt::Display) -> ApiError {
 /// Open a chat with the widget token.
 #[utoipa::path(post, path = "/v1/widget/sessions", tag = "widget",
     params(("X-Widget-Token" = String, Header, description = "The tenant's widget token")),
-    responses((status = 201, body = WidgetSession), (status = 401, body = super::error::ErrorBody)))]
+    responses((status = 201, body = WidgetSession), (status = 401, body = super::error::ErrorBody),
+        (status = 429, description = "Too many new chats for this tenant; see Retry-After", body = super::error::ErrorBody)))]
 pub async fn create_session(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -133,6 +143,7 @@ pub async fn create_session(
     if business.status == TenantStatus::Suspended {
         return Err(ApiError::Forbidden("this account is suspended"));
     }
+    limit(&state, &state.limits.widget_sessions, &tenant)?;
     let session_id = crate::store::new_id();
     let secret = new_secret();
     let auth = ChatAuth { tenant: tenant.clone(), secret_sha256: hash_token(&secret) };
@@ -149,7 +160,8 @@ pub async fn create_session(
 #[utoipa::path(post, path = "/v1/widget/sessions/{id}/messages", tag = "widget",
     params(("id" = String, Path), ("X-Widget-Secret" = String, Header, description = "The secret returned when the session was opened")),
     request_body = WidgetMessage,
-    responses((status = 200, body = WidgetReply), (status = 401, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+    responses((status = 200, body = WidgetReply), (status = 401, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody),
+        (status = 429, description = "Too many messages in this chat; see Retry-After", body = super::error::ErrorBody)))]
 pub async fn post_message(
     State(state): State<AppState>,
     Path(session_id): Path<String>,
@@ -169,6 +181,7 @@ pub async fn post_message(
         refuse(&state, rid.as_deref(), "widget_auth_failure", None).await;
         return Err(ApiError::Unauthorized("invalid chat session credentials"));
     };
+    limit(&state, &state.limits.widget_messages, &session_id)?;
     let text = msg.text.trim();
     if text.is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
         return Err(ApiError::Validation(format!("text: must be 1 to {MAX_MESSAGE_CHARS} characters")));

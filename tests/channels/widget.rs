@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 use switchboard::domain::Language;
 use switchboard::store::callbacks::{self, CallbackReason};
+use switchboard::store::conversations::{self, ConversationChannel};
 
 use crate::fixture::acme;
 use crate::support::{Backend, TestApp};
@@ -89,4 +90,66 @@ async fn cross_origin_widget(backend: Backend) {
     assert_eq!(res.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()), Some("*"), "errors too");
 }
 
-crate::on_both_backends!(the_session_id_is_not_a_credential, chat_question_then_callback, cross_origin_widget);
+/// A script hammering the widget is slowed to a steady rate with 429s that
+/// write nothing; other chats and other tenants are not affected.
+async fn floods_get_429_and_write_nothing(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let t = acme(&app, None, Language::En).await;
+    let (_, s) = open(&app, Some(&t.widget_token)).await;
+    let (id, secret) = (s["session_id"].as_str().expect("id"), s["secret"].as_str());
+    let mut sent = 0;
+    let refused = loop {
+        let res = app
+            .client
+            .post(app.url(&format!("/v1/widget/sessions/{id}/messages")))
+            .header("x-widget-secret", secret.unwrap_or_default())
+            .json(&json!({ "text": "what are your hours" }))
+            .send()
+            .await
+            .expect("message");
+        if res.status() == 429 {
+            break res;
+        }
+        assert_eq!(res.status(), 200);
+        sent += 1;
+        assert!(sent <= 12, "no limit after {sent} messages");
+    };
+    assert!(sent >= 10, "limited after only {sent} messages");
+    let retry_after: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=3).contains(&retry_after), "{retry_after}");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited", "{body}");
+    let conv = conversations::find_by_ref(&app.state.db, &t.id, ConversationChannel::Web, id).await.unwrap().unwrap();
+    let lines = conversations::get(&app.state.db, &t.id, &conv.id).await.unwrap().messages.len();
+    assert_eq!(send(&app, id, secret, "what are your hours").await.0, 429);
+    let after = conversations::get(&app.state.db, &t.id, &conv.id).await.unwrap().messages.len();
+    assert_eq!(lines, after, "a refused message is not recorded");
+
+    // Another chat of the same tenant still talks.
+    let (_, other) = open(&app, Some(&t.widget_token)).await;
+    let (status, _) = send(&app, other["session_id"].as_str().unwrap(), other["secret"].as_str(), "hello").await;
+    assert_eq!(status, 200);
+
+    // New chats are limited per tenant: the burst, then 429.
+    let mut opened = 2;
+    loop {
+        let (status, body) = open(&app, Some(&t.widget_token)).await;
+        if status == 429 {
+            assert_eq!(body["error"]["code"], "rate_limited");
+            break;
+        }
+        assert_eq!(status, 201, "{body}");
+        opened += 1;
+        assert!(opened <= 22, "no limit after {opened} chats");
+    }
+    assert!(opened >= 20, "limited after only {opened} chats");
+    let bolt = app.create_tenant("Bolt Electric", None).await;
+    assert_eq!(open(&app, Some(&bolt.widget_token)).await.0, 201, "other tenants are not affected");
+}
+
+crate::on_both_backends!(
+    the_session_id_is_not_a_credential,
+    chat_question_then_callback,
+    cross_origin_widget,
+    floods_get_429_and_write_nothing
+);
