@@ -309,3 +309,33 @@ impl Notifier for TwilioNotifier {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Language;
+    use crate::store::businesses::NewBusiness;
+
+    fn business(language: Language) -> Business {
+        let new = NewBusiness {
+            name: "Acme Plumbing".into(),
+            vertical: None,
+            phone_number: None,
+            owner_phone: None,
+            time_zone: None,
+            language: Some(language),
+        };
+        new.into_business().expect("valid business")
+    }
+
+    #[test]
+    fn the_consent_line_is_said_only_when_recording_and_in_the_tenants_language() {
+        let mut b = business(Language::En);
+        assert_eq!(consent_line(&b), None, "recording is off by default");
+        b.recording_enabled = true;
+        assert_eq!(consent_line(&b).as_deref(), Some("This call is recorded for quality."));
+        let mut b = business(Language::Es);
+        b.recording_enabled = true;
+        assert_eq!(consent_line(&b).as_deref(), Some("Esta llamada se graba para fines de calidad."));
+    }
+}

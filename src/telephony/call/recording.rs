@@ -33,8 +33,9 @@ use crate::telephony::recordings;
 /// Two channels of narrowband voice: about 3 KB per second of call (16 kbit/s
 /// lost a third of a test tone's energy; 24 kbit/s keeps it).
 const BITRATE: i32 = 24_000;
-/// Hand-overs queued for the writer (one per pacer flush, ~20-100 ms each).
-const QUEUE: usize = 256;
+/// Hand-overs queued for the writer (at most ~100 a second, one frame or more
+/// each): seconds of slack for a stalled disk before the recording is dropped.
+const QUEUE: usize = 1024;
 /// Samples per millisecond at 8 kHz.
 const PER_MS: u64 = ogg_opus::RATE as u64 / 1000;
 /// A caller timestamp further ahead than this (1 s) is not trusted: the
