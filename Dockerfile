@@ -31,6 +31,7 @@ USER switchboard
 ENV SWITCHBOARD_ADDR=0.0.0.0:8080 \
     DATABASE_URL=sqlite:///app/data/switchboard.db \
     MODELS_DIR=/app/models \
+    RECORDINGS_DIR=/app/data/recordings \
     LOG_FORMAT=json
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s CMD ["/bin/sh", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080"]

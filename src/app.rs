@@ -89,9 +89,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     tracing::info!(%local, backend = state.db.backend(), "switchboard listening on http://{local}");
     let db = state.db.clone();
+    let retention = crate::telephony::recordings::spawn_retention(db.clone(), state.config.recordings_dir.clone());
     axum::serve(listener, crate::http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    retention.abort();
     db.close().await;
     tracing::info!("switchboard stopped");
     Ok(())

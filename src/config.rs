@@ -66,6 +66,8 @@ pub struct Config {
     pub log_format: LogFormat,
     pub models_dir: PathBuf,
     pub stt_model: SttModel,
+    /// Where call recordings are written (`<tenant_id>/<call_id>.opus`).
+    pub recordings_dir: PathBuf,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
     /// Whole-request timeout for ordinary HTTP calls (not WebSockets).
@@ -87,6 +89,7 @@ impl fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("models_dir", &self.models_dir)
             .field("stt_model", &self.stt_model)
+            .field("recordings_dir", &self.recordings_dir)
             .finish_non_exhaustive()
     }
 }
@@ -205,6 +208,7 @@ impl Config {
             log_format,
             models_dir: PathBuf::from(get("MODELS_DIR").unwrap_or_else(|| "models".into())),
             stt_model,
+            recordings_dir: PathBuf::from(get("RECORDINGS_DIR").unwrap_or_else(|| "data/recordings".into())),
             max_body_bytes,
             request_timeout_ms,
         };
@@ -274,6 +278,7 @@ mod tests {
         assert_eq!(c.database_url, "sqlite://data/switchboard.db");
         assert!(c.redis_url.is_none());
         assert_eq!(c.environment, Environment::Dev);
+        assert_eq!(c.recordings_dir, PathBuf::from("data/recordings"));
         assert!(!c.verify_twilio_signatures());
     }
 

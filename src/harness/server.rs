@@ -89,6 +89,7 @@ impl CallDirectory for Directory {
                 greeting,
                 voice_key: VOICE_KEY.into(),
                 stt_prompt: Some("Acme Plumbing. Water heater, drain, burst pipe, appointment.".into()),
+                recording: None,
             })
         })
     }

@@ -123,9 +123,14 @@ pub struct AdminBusinessPatch {
     pub lockdown: Option<bool>,
     /// `starter`, `growth` or `scale`.
     pub plan: Option<String>,
+    /// Record calls (a consent line is spoken first). Off by default.
+    pub recording_enabled: Option<bool>,
+    /// Days a recording is kept after its call, 1 to 3650.
+    pub recording_retention_days: Option<i64>,
 }
 
-/// Suspends/reactivates a tenant, toggles lockdown, changes the plan.
+/// Suspends/reactivates a tenant, toggles lockdown, changes the plan or the
+/// call recording settings.
 #[utoipa::path(patch, path = "/v1/admin/businesses/{id}", tag = "admin", params(("id" = String, Path, description = "Record id")), request_body = AdminBusinessPatch,
     security(("admin_key" = [])),
     responses((status = 200, body = Business), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -149,13 +154,23 @@ pub async fn update(
         }
         b.plan = plan;
     }
+    if let Some(enabled) = patch.recording_enabled {
+        b.recording_enabled = enabled;
+    }
+    if let Some(days) = patch.recording_retention_days {
+        b.recording_retention_days = days;
+    }
+    businesses::validate(&mut b).map_err(|p| ApiError::Validation(p.join("; ")))?;
     businesses::update(&s.db, &b).await?;
     audit(
         &s,
         &headers,
         &id,
         "business.admin_update",
-        json!({ "status": b.status, "lockdown": b.lockdown, "plan": b.plan }),
+        json!({
+            "status": b.status, "lockdown": b.lockdown, "plan": b.plan,
+            "recording_enabled": b.recording_enabled, "recording_retention_days": b.recording_retention_days,
+        }),
     )
     .await;
     Ok(Json(businesses::get(&s.db, &id).await?))

@@ -20,7 +20,7 @@ use crate::app::AppState;
         crm::appointments::create, crm::appointments::list, crm::appointments::show, crm::appointments::update,
         crm::appointments::cancel, crm::appointments::schedule,
         crm::conversations::list, crm::conversations::show,
-        crm::calls::list, crm::calls::show, crm::calls::callback_queue,
+        crm::calls::list, crm::calls::show, crm::calls::recording, crm::calls::callback_queue,
         owner::show, owner::update,
         admin::create, admin::list, admin::show, admin::update, admin::rotate,
         widget::create_session, widget::post_message,

@@ -35,19 +35,19 @@ pub async fn update(
     Json(patch): Json<BusinessPatch>,
 ) -> Result<Json<Business>, ApiError> {
     let mut business = owner.business;
+    let recording_changed = patch.recording_enabled.is_some() || patch.recording_retention_days.is_some();
     patch.apply(&mut business).map_err(|p| ApiError::Validation(p.join("; ")))?;
     businesses::update(&s.db, &business).await?;
     let rid = request_id_of(&headers);
-    if let Err(e) = events::audit(
-        &s.db,
-        Some(&business.id),
-        "owner",
-        "business.update",
-        Some(&business.id),
-        rid.as_deref(),
-        json!({}),
-    )
-    .await
+    // Turning recording on or off is a privacy decision: the audit says which.
+    let meta = if recording_changed {
+        json!({ "recording_enabled": business.recording_enabled, "recording_retention_days": business.recording_retention_days })
+    } else {
+        json!({})
+    };
+    if let Err(e) =
+        events::audit(&s.db, Some(&business.id), "owner", "business.update", Some(&business.id), rid.as_deref(), meta)
+            .await
     {
         tracing::warn!(error = %e, "audit write failed");
     }

@@ -6,6 +6,7 @@
 //! * [`stt`]: [`stt::SpeechToText`] and the Whisper engine.
 //! * [`tts`]: [`tts::TextToSpeech`] and the Piper engine.
 //! * [`models`]: where the model files are; missing ones are a typed error.
+//! * [`ogg_opus`]: Ogg Opus files (call recordings) from 8 kHz PCM, and back.
 //!
 //! Engines run their inference on dedicated threads behind bounded queues, so
 //! async code (one task per call) can await them without stalling the runtime.
@@ -15,6 +16,7 @@ pub mod cli;
 pub mod codec;
 pub mod error;
 pub mod models;
+pub mod ogg_opus;
 mod pool;
 pub mod resample;
 pub mod stt;

@@ -48,7 +48,9 @@ pub struct Business {
     pub lockdown: bool,
     pub plan: String,
     pub subscription_status: String,
+    /// Calls are recorded (after a spoken notice); off by default.
     pub recording_enabled: bool,
+    /// Days a call recording is kept after the call ends (1 to 3650).
     pub recording_retention_days: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -124,7 +126,9 @@ pub struct BusinessPatch {
     #[serde(default, deserialize_with = "super::nullable")]
     #[schema(value_type = Option<String>)]
     pub warranty: Option<Option<String>>,
+    /// Record calls (a consent line is spoken first). Off by default.
     pub recording_enabled: Option<bool>,
+    /// Days a recording is kept after its call, 1 to 3650 (default 30).
     pub recording_retention_days: Option<i64>,
 }
 

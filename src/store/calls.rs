@@ -21,9 +21,45 @@ pub struct Call {
     pub conversation_id: Option<String>,
     pub appointment_id: Option<String>,
     pub callback_id: Option<String>,
+    /// The file under `RECORDINGS_DIR`; never shown (see [`Call::recording`]).
+    #[serde(skip)]
     pub recording_path: Option<String>,
+    #[serde(skip)]
+    pub recording_duration_ms: Option<i64>,
+    #[serde(skip)]
+    pub recording_bytes: Option<i64>,
+    #[serde(skip)]
+    pub recording_expires_at: Option<DateTime<Utc>>,
     pub started_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
+    /// The call's audio, while it is kept (`null` when the tenant does not
+    /// record calls, or once the recording expired).
+    #[sqlx(skip)]
+    pub recording: Option<RecordingLink>,
+}
+
+/// Where to fetch a call's recording (Ogg Opus, caller left, agent right).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RecordingLink {
+    /// `GET` with the tenant's API key or owner token; `audio/ogg`.
+    #[schema(example = "/v1/crm/calls/0193.../recording")]
+    pub url: String,
+    pub duration_ms: i64,
+    /// Deleted after this instant (the tenant's retention period).
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Call {
+    /// Fills [`Call::recording`] from the stored columns as of `now`.
+    fn with_link(mut self, now: DateTime<Utc>) -> Call {
+        self.recording = match (&self.recording_path, self.recording_duration_ms, self.recording_expires_at) {
+            (Some(_), Some(duration_ms), Some(expires_at)) if expires_at > now => {
+                Some(RecordingLink { url: format!("/v1/crm/calls/{}/recording", self.id), duration_ms, expires_at })
+            }
+            _ => None,
+        };
+        self
+    }
 }
 
 /// One exchange of a call with where its time went (milliseconds).
@@ -53,7 +89,8 @@ pub struct CallWithTurns {
 macro_rules! columns {
     () => {
         "id, call_sid, from_number, to_number, status, outcome, is_emergency, conversation_id, \
-    appointment_id, callback_id, recording_path, started_at, ended_at"
+    appointment_id, callback_id, recording_path, recording_duration_ms, recording_bytes, recording_expires_at, \
+    started_at, ended_at"
     };
 }
 
@@ -78,6 +115,7 @@ pub async fn open(db: &Db, tenant: &str, call_sid: &str, from: &str, to: &str) -
 pub async fn get_by_sid(db: &Db, tenant: &str, call_sid: &str) -> Result<Call> {
     let sql = concat!("SELECT ", columns!(), " FROM calls WHERE business_id = $1 AND call_sid = $2");
     with_pool!(db, |p| sqlx::query_as::<_, Call>(sql).bind(tenant).bind(call_sid).fetch_optional(p).await)?
+        .map(|c| c.with_link(Utc::now()))
         .ok_or(StoreError::NotFound)
 }
 
@@ -89,7 +127,8 @@ pub async fn get_with_turns(db: &Db, tenant: &str, id: &str) -> Result<CallWithT
             .bind(id)
             .fetch_optional(p)
             .await?
-            .ok_or(StoreError::NotFound)?;
+            .ok_or(StoreError::NotFound)?
+            .with_link(Utc::now());
         let turns = sqlx::query_as::<_, CallTurn>(
             "SELECT turn_index, caller_text, agent_text, heard_text, barged_in, endpoint_wait_ms, stt_ms, policy_ms, \
              tts_first_audio_ms, first_frame_ms, at FROM call_turns WHERE business_id = $1 AND call_id = $2 \
@@ -110,7 +149,10 @@ pub async fn list(db: &Db, tenant: &str, limit: Option<i64>, offset: Option<i64>
         columns!(),
         " FROM calls WHERE business_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2 OFFSET $3"
     );
-    Ok(with_pool!(db, |p| sqlx::query_as::<_, Call>(sql).bind(tenant).bind(limit).bind(offset).fetch_all(p).await)?)
+    let calls =
+        with_pool!(db, |p| sqlx::query_as::<_, Call>(sql).bind(tenant).bind(limit).bind(offset).fetch_all(p).await)?;
+    let now = Utc::now();
+    Ok(calls.into_iter().map(|c| c.with_link(now)).collect())
 }
 
 /// What the end of a call (or a status callback) changes.

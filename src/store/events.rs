@@ -72,6 +72,17 @@ pub async fn security(
     Ok(())
 }
 
+/// How many audit events of `action` were recorded for a tenant (for tests).
+pub async fn count_audit(db: &Db, business_id: &str, action: &str) -> Result<i64> {
+    Ok(with_pool!(db, |p| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE business_id = $1 AND action = $2"
+    )
+    .bind(business_id)
+    .bind(action)
+    .fetch_one(p)
+    .await)?)
+}
+
 /// How many security events of `kind` were recorded (for tests and health views).
 pub async fn count_security(db: &Db, kind: &str) -> Result<i64> {
     Ok(with_pool!(db, |p| sqlx::query_scalar("SELECT COUNT(*) FROM security_events WHERE kind = $1")

@@ -14,7 +14,10 @@ use sqlx::Executor;
 use super::{Db, Result, StoreError};
 
 /// (version, name, SQL), in order. Embedded so the binary needs no files.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../../migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../../migrations/0001_init.sql")),
+    (2, "recordings", include_str!("../../migrations/0002_recordings.sql")),
+];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY,

@@ -24,6 +24,7 @@ pub mod credentials;
 pub mod customers;
 pub mod events;
 mod migrate;
+pub mod recordings;
 pub mod seed;
 pub mod webhooks;
 

@@ -17,6 +17,8 @@ pub struct CallMetrics {
     refused: AtomicU64,
     barge_ins: AtomicU64,
     fillers: AtomicU64,
+    recordings_saved: AtomicU64,
+    recording_failures: AtomicU64,
     protocol_errors: Mutex<BTreeMap<&'static str, u64>>,
     stages: Mutex<BTreeMap<&'static str, Histogram<u64>>>,
 }
@@ -39,6 +41,9 @@ pub struct MetricsSnapshot {
     pub calls_refused: u64,
     pub barge_ins: u64,
     pub fillers_played: u64,
+    pub recordings_saved: u64,
+    /// Recordings abandoned (the call itself went on).
+    pub recording_failures: u64,
     pub protocol_errors: BTreeMap<&'static str, u64>,
     pub stages: Vec<StageSummary>,
 }
@@ -72,6 +77,14 @@ impl CallMetrics {
         self.fillers.fetch_add(1, Ordering::SeqCst);
     }
 
+    pub fn recording_saved(&self) {
+        self.recordings_saved.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn recording_failed(&self) {
+        self.recording_failures.fetch_add(1, Ordering::SeqCst);
+    }
+
     pub fn protocol_error(&self, kind: &'static str) {
         let mut map = self.protocol_errors.lock().unwrap_or_else(|p| p.into_inner());
         *map.entry(kind).or_default() += 1;
@@ -98,6 +111,8 @@ impl CallMetrics {
             calls_refused: self.refused.load(Ordering::SeqCst),
             barge_ins: self.barge_ins.load(Ordering::SeqCst),
             fillers_played: self.fillers.load(Ordering::SeqCst),
+            recordings_saved: self.recordings_saved.load(Ordering::SeqCst),
+            recording_failures: self.recording_failures.load(Ordering::SeqCst),
             protocol_errors: self.protocol_errors.lock().unwrap_or_else(|p| p.into_inner()).clone(),
             stages: stages
                 .iter()
@@ -131,6 +146,16 @@ impl CallMetrics {
         );
         let _ = writeln!(out, "# TYPE switchboard_barge_ins counter\nswitchboard_barge_ins_total {}", s.barge_ins);
         let _ = writeln!(out, "# TYPE switchboard_fillers counter\nswitchboard_fillers_total {}", s.fillers_played);
+        let _ = writeln!(
+            out,
+            "# TYPE switchboard_recordings_saved counter\nswitchboard_recordings_saved_total {}",
+            s.recordings_saved
+        );
+        let _ = writeln!(
+            out,
+            "# TYPE switchboard_recording_failures counter\nswitchboard_recording_failures_total {}",
+            s.recording_failures
+        );
         let _ = writeln!(out, "# TYPE switchboard_media_stream_errors counter");
         for (kind, n) in &s.protocol_errors {
             let _ = writeln!(out, "switchboard_media_stream_errors_total{{kind=\"{kind}\"}} {n}");

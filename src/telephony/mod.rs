@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod pacer;
 pub mod ports;
 pub mod protocol;
+pub mod recordings;
 pub mod rest;
 pub mod routes;
 pub mod sequencing;

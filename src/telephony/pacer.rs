@@ -77,6 +77,15 @@ pub struct Pacer {
     /// Mark names are unique for the whole call, so a late echo can never be
     /// mistaken for a newer sentence's.
     next_mark: u64,
+    /// Frames sent, with when each starts playing (for the call recording).
+    tap: Option<Vec<SentFrame>>,
+}
+
+/// One outbound frame and the moment Twilio starts playing it, by our clock.
+#[derive(Debug, Clone)]
+pub struct SentFrame {
+    pub plays_at: Instant,
+    pub mulaw: Box<[u8; FRAME_BYTES]>,
 }
 
 impl Pacer {
@@ -92,7 +101,18 @@ impl Pacer {
             sentences: Vec::new(),
             outstanding_marks: 0,
             next_mark: 0,
+            tap: None,
         }
+    }
+
+    /// Starts keeping a copy of every frame sent, for [`Pacer::take_sent`].
+    pub fn tap_sent(&mut self) {
+        self.tap.get_or_insert_with(Vec::new);
+    }
+
+    /// The frames sent since the last call (empty unless tapped).
+    pub fn take_sent(&mut self) -> Vec<SentFrame> {
+        self.tap.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// Queues one synthesized sentence of reply `turn` and returns the name of
@@ -182,6 +202,9 @@ impl Pacer {
                     self.playout_end = Some(start + FRAME);
                     self.frames_sent += 1;
                     out.push(Outbound::media(&self.stream_sid, &frame[..]));
+                    if let Some(tap) = &mut self.tap {
+                        tap.push(SentFrame { plays_at: start, mulaw: frame });
+                    }
                 }
             }
         }

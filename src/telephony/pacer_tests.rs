@@ -148,3 +148,24 @@ async fn a_lost_mark_does_not_keep_the_agent_talking_forever() {
     assert!(!p.is_playing(Instant::now()));
     assert!(p.pending(Instant::now()).is_zero());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_tapped_pacer_reports_each_frame_with_when_it_plays() {
+    let t0 = Instant::now();
+    let mut p = Pacer::new("MZ1", LEAD);
+    p.push_sentence(1, "Untapped.", &frames(2));
+    drive(&mut p, t0, Duration::from_millis(100)).await;
+    assert!(p.take_sent().is_empty(), "nothing is kept unless tapped");
+    p.tap_sent();
+    let start = Instant::now();
+    p.push_sentence(2, "Tapped.", &frames(10));
+    drive(&mut p, start, Duration::from_secs(1)).await;
+    let sent = p.take_sent();
+    assert_eq!(sent.len(), 10);
+    for (i, f) in sent.iter().enumerate() {
+        // Back to back from the first send, even the lead burst sent at once.
+        assert_eq!(f.plays_at - start, FRAME * i as u32, "frame {i}");
+        assert_eq!(f.mulaw[0], i as u8);
+    }
+    assert!(p.take_sent().is_empty(), "taken once");
+}

@@ -69,6 +69,32 @@ pub struct CallSetup {
     /// store's directory leaves it empty: on phone audio it cost CPU and
     /// accuracy (docs/benchmarks.md); kept for tenants with unusual names.
     pub stt_prompt: Option<String>,
+    /// Record this call (the tenant turned recording on); `None` otherwise.
+    pub recording: Option<RecordingPlan>,
+}
+
+/// Where and under what notice a call is recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordingPlan {
+    /// Spoken before the greeting, from the prompt cache. The call is only
+    /// recorded once this line is queued to play.
+    pub consent: String,
+    /// `RECORDINGS_DIR`.
+    pub dir: std::path::PathBuf,
+    /// The file's path under `dir`: `<tenant_id>/<call_id>.opus`.
+    pub relative: String,
+    /// Days the file is kept after the call ends.
+    pub retention_days: i64,
+}
+
+/// A recording that was written completely and moved to its final name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordingSaved {
+    /// Path under `RECORDINGS_DIR`.
+    pub relative: String,
+    pub duration_ms: u64,
+    pub bytes: u64,
+    pub retention_days: i64,
 }
 
 /// Turns a verified stream start into a call.
@@ -155,6 +181,8 @@ pub struct CallSummary {
     pub turns: Vec<TurnRecord>,
     /// Malformed or out-of-order messages dropped on this call.
     pub protocol_errors: u64,
+    /// The call's audio, when it was recorded and the file is complete.
+    pub recording: Option<RecordingSaved>,
 }
 
 /// Persists calls (the store adapter; an in-memory one in tests).

@@ -28,7 +28,7 @@ use futures_util::Stream;
 use super::live::LiveItem;
 use super::media_route::{self, MEDIA_STREAM_PATH};
 use super::service::Telephony;
-use super::store_adapters::{PendingCall, voice_key};
+use super::store_adapters::{PendingCall, consent_line, voice_key};
 use super::twiml;
 use crate::app::AppState;
 use crate::assistant::Channel;
@@ -144,13 +144,16 @@ async fn voice(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
             return say_and_hang_up("Sorry, we cannot take your call right now. Please try again later.");
         }
     };
-    // Warm the prompt cache now, so the greeting plays as soon as the stream starts.
+    // Warm the prompt cache now, so the greeting (after the recording notice,
+    // when calls are recorded) plays as soon as the stream starts.
     let tts = Arc::clone(&t.media.env.tts);
     let key = voice_key(&business.id);
-    let text = greeting.clone();
+    let lines: Vec<String> = consent_line(&business).into_iter().chain([greeting.clone()]).collect();
     tokio::spawn(async move {
-        if let Err(e) = tts.prompt(&key, &text).await {
-            tracing::warn!(error = %e, "could not pre-synthesise the greeting");
+        for text in lines {
+            if let Err(e) = tts.prompt(&key, &text).await {
+                tracing::warn!(error = %e, "could not pre-synthesise the greeting");
+            }
         }
     });
     t.pending.insert(call_sid, PendingCall { greeting, caller: from.to_string() });

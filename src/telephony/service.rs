@@ -72,8 +72,15 @@ impl Telephony {
         let env = CallEnv {
             stt,
             tts,
-            directory: Arc::new(StoreDirectory { backends: backends.clone(), pending: Arc::clone(&pending) }),
-            recorder: Arc::new(StoreRecorder { backends: backends.clone() }),
+            directory: Arc::new(StoreDirectory {
+                backends: backends.clone(),
+                pending: Arc::clone(&pending),
+                recordings_dir: config.recordings_dir.clone(),
+            }),
+            recorder: Arc::new(StoreRecorder {
+                backends: backends.clone(),
+                recordings_dir: config.recordings_dir.clone(),
+            }),
             control: rest.clone().map(|r| Arc::new(r) as Arc<dyn CallControl>),
             live: LiveHub::default(),
             tokens: CallTokens::random(),

@@ -3,21 +3,27 @@
 //! call directory and recorder, and Twilio REST as the SMS notifier.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 
 use super::call_token::CallClaims;
 use super::ports::{
-    BoxFuture, CallBrain, CallDirectory, CallOutcome, CallRecorder, CallSetup, CallSummary, CallerInput, Reply,
+    BoxFuture, CallBrain, CallDirectory, CallOutcome, CallRecorder, CallSetup, CallSummary, CallerInput, RecordingPlan,
+    RecordingSaved, Reply,
 };
 use super::protocol::StartMeta;
+use super::recordings;
 use super::rest::TwilioRest;
+use crate::assistant::locale::{self, Fmt, Msg};
 use crate::assistant::{Channel, Input};
 use crate::conversation::{ConversationError, Executor, Notifier};
 use crate::sessions::SessionStore;
+use crate::store::businesses::Business;
 use crate::store::callbacks::{self, CallbackReason, NewCallback};
 use crate::store::calls::{self, CallTurn, CallUpdate};
+use crate::store::recordings::RecordingColumns;
 use crate::store::{Db, businesses};
 
 /// What the voice webhook prepared for a call, picked up when its stream starts.
@@ -49,6 +55,12 @@ impl PendingCalls {
 /// The voice key of a tenant in the prompt cache.
 pub fn voice_key(tenant_id: &str) -> String {
     format!("{tenant_id}/en_US-joe-medium")
+}
+
+/// The recording notice in the tenant's language, when it records calls.
+pub fn consent_line(business: &Business) -> Option<String> {
+    let fmt = Fmt { lang: business.language.0, tz: chrono_tz::UTC, today: Utc::now().date_naive() };
+    business.recording_enabled.then(|| locale::render(&Msg::RecordingNotice, &fmt))
 }
 
 /// Shared handles the adapters need.
@@ -105,6 +117,8 @@ impl CallBrain for ExecutorBrain {
 pub struct StoreDirectory {
     pub backends: Backends,
     pub pending: Arc<PendingCalls>,
+    /// `RECORDINGS_DIR`.
+    pub recordings_dir: PathBuf,
 }
 
 impl CallDirectory for StoreDirectory {
@@ -133,6 +147,19 @@ impl CallDirectory for StoreDirectory {
                         .reply
                 }
             };
+            let recording = match (consent_line(&business), recordings::relative_path(&business.id, &call.id)) {
+                (Some(consent), Some(relative)) => Some(RecordingPlan {
+                    consent,
+                    dir: self.recordings_dir.clone(),
+                    relative,
+                    retention_days: business.recording_retention_days,
+                }),
+                (Some(_), None) => {
+                    tracing::error!(call_id = %call.id, "call not recorded: ids unusable as a file name");
+                    None
+                }
+                (None, _) => None,
+            };
             let brain = ExecutorBrain {
                 backends: self.backends.clone(),
                 tenant: business.id.clone(),
@@ -150,6 +177,7 @@ impl CallDirectory for StoreDirectory {
                 // more decoder CPU and lowered accuracy, and did not even fix
                 // the business name (docs/benchmarks.md, "Decoder settings").
                 stt_prompt: None,
+                recording,
             })
         })
     }
@@ -161,6 +189,8 @@ impl CallDirectory for StoreDirectory {
 /// entry when the caller hung up before saying anything.
 pub struct StoreRecorder {
     pub backends: Backends,
+    /// `RECORDINGS_DIR`.
+    pub recordings_dir: PathBuf,
 }
 
 impl StoreRecorder {
@@ -230,11 +260,35 @@ impl StoreRecorder {
     }
 }
 
+impl StoreRecorder {
+    /// Links the recording to the call; a file that cannot be linked would
+    /// never expire, so it is deleted instead.
+    async fn link_recording(&self, s: &CallSummary, saved: &RecordingSaved) {
+        let columns = RecordingColumns {
+            path: &saved.relative,
+            duration_ms: i64::try_from(saved.duration_ms).unwrap_or(i64::MAX),
+            bytes: i64::try_from(saved.bytes).unwrap_or(i64::MAX),
+            expires_at: s.ended_at + chrono::Duration::days(saved.retention_days),
+        };
+        if let Err(e) = crate::store::recordings::attach(&self.backends.db, &s.tenant_id, &s.call_id, &columns).await {
+            tracing::error!(call_id = %s.call_id, error = %e, "could not link the recording; deleting the file");
+            if let Some(path) = recordings::resolve(&self.recordings_dir, &saved.relative)
+                && let Err(e) = tokio::fs::remove_file(&path).await
+            {
+                tracing::error!(path = %path.display(), error = %e, "could not delete an unlinked recording");
+            }
+        }
+    }
+}
+
 impl CallRecorder for StoreRecorder {
     fn ended(&self, summary: CallSummary) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             if let Err(e) = self.persist(&summary).await {
                 tracing::error!(call_id = %summary.call_id, error = %e, "could not persist the call");
+            }
+            if let Some(saved) = &summary.recording {
+                self.link_recording(&summary, saved).await;
             }
         })
     }
@@ -253,5 +307,35 @@ impl Notifier for TwilioNotifier {
             let from = business.phone_number.ok_or("the tenant has no phone number to send from")?;
             self.rest.send_sms(&from, to, body).await.map(|_| ()).map_err(|e| e.to_string())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Language;
+    use crate::store::businesses::NewBusiness;
+
+    fn business(language: Language) -> Business {
+        let new = NewBusiness {
+            name: "Acme Plumbing".into(),
+            vertical: None,
+            phone_number: None,
+            owner_phone: None,
+            time_zone: None,
+            language: Some(language),
+        };
+        new.into_business().expect("valid business")
+    }
+
+    #[test]
+    fn the_consent_line_is_said_only_when_recording_and_in_the_tenants_language() {
+        let mut b = business(Language::En);
+        assert_eq!(consent_line(&b), None, "recording is off by default");
+        b.recording_enabled = true;
+        assert_eq!(consent_line(&b).as_deref(), Some("This call is recorded for quality."));
+        let mut b = business(Language::Es);
+        b.recording_enabled = true;
+        assert_eq!(consent_line(&b).as_deref(), Some("Esta llamada se graba para fines de calidad."));
     }
 }

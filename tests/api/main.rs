@@ -9,4 +9,5 @@ mod cli;
 mod customers;
 mod isolation;
 mod platform;
+mod recordings;
 mod sessions;

@@ -138,6 +138,7 @@ impl CallDirectory for Directory {
                 brain,
                 voice_key: "acme/joe".into(),
                 stt_prompt: None,
+                recording: None,
             })
         })
     }

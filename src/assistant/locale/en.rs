@@ -75,6 +75,7 @@ pub fn render(msg: &Msg, f: &Fmt) -> String {
     match msg {
         Msg::GreetVoice { business } => format!("Thanks for calling {business}."),
         Msg::GreetText { business } => format!("Hi, this is the {business} assistant."),
+        Msg::RecordingNotice => "This call is recorded for quality.".into(),
         Msg::HowCanIHelp => "How can I help you today?".into(),
         Msg::WelcomeBack { name } => format!("Hi {name}, good to hear from you again."),
         Msg::Thanks { name: Some(n) } => format!("Thanks, {n}."),

@@ -80,6 +80,7 @@ pub fn render(msg: &Msg, f: &Fmt) -> String {
     let w = |d: &DateTime<Utc>| when(*d, f);
     match msg {
         Msg::GreetVoice { business } => format!("Gracias por llamar a {business}."),
+        Msg::RecordingNotice => "Esta llamada se graba para fines de calidad.".into(),
         Msg::GreetText { business } => format!("Hola, soy el asistente de {business}."),
         Msg::HowCanIHelp => "¿En qué le puedo ayudar?".into(),
         Msg::WelcomeBack { name } => format!("Hola {name}, qué gusto saludarle de nuevo."),

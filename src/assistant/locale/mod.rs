@@ -31,6 +31,8 @@ pub enum Msg {
     GreetText {
         business: String,
     },
+    /// Said before the greeting when the tenant records calls.
+    RecordingNotice,
     HowCanIHelp,
     WelcomeBack {
         name: String,

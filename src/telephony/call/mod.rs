@@ -11,7 +11,12 @@
 //! through two channels ([`WireIn`] in, `String` out). Dropping the outbound
 //! sender closes the socket, which ends `<Connect>` and lets the TwiML after
 //! it (`<Hangup/>`) run.
+//!
+//! When the tenant records calls, the task also owns the call's recording
+//! (see `recording`): a consent line plays before the greeting, and both
+//! sides are written to an Ogg Opus file off the call's thread.
 
+mod recording;
 mod task;
 mod turn;
 

@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use webrtc_vad::{SampleRate, Vad, VadMode};
 
+use super::recording::{CallRecording, RecordingError};
 use super::turn::{self, JobEvent, Stage, SttResult, TurnContext, TurnSource};
 use super::{CallEnv, WireIn};
 use crate::speech::codec;
@@ -91,6 +92,8 @@ pub(super) struct CallTask {
     greeting_logged: bool,
     /// Messages that must go out before any audio (`clear`).
     urgent: Vec<Outbound>,
+    /// Set once the consent line is queued, when the tenant records calls.
+    recording: Option<CallRecording>,
 }
 
 fn vad_mode(level: u8) -> VadMode {
@@ -144,6 +147,7 @@ impl CallTask {
             started_at: Utc::now(),
             greeting_logged: false,
             urgent: Vec::new(),
+            recording: None,
             env,
         }
     }
@@ -179,18 +183,59 @@ impl CallTask {
         self.finish().await;
     }
 
-    /// Speaks the greeting from the prompt cache.
+    /// Speaks the greeting from the prompt cache, after the recording
+    /// notice when the call is recorded.
     async fn greet(&mut self) {
+        let mut said = Vec::new();
+        if let Some(plan) = self.setup.recording.clone() {
+            match self.env.tts.prompt(&self.setup.voice_key, &plan.consent).await {
+                Ok(audio) => {
+                    self.pacer.push_sentence(GREETING_TURN, &plan.consent, &audio);
+                    said.push(plan.consent.clone());
+                    // Recording starts only once the caller is sure to hear the notice first.
+                    self.pacer.tap_sent();
+                    self.recording = Some(CallRecording::start(plan, self.started));
+                }
+                Err(e) => {
+                    tracing::error!(call_id = %self.setup.call_id, error = %e, "consent line synthesis failed: call NOT recorded");
+                    self.env.metrics.recording_failed();
+                }
+            }
+        }
         let text = self.setup.greeting.clone();
         match self.env.tts.prompt(&self.setup.voice_key, &text).await {
             Ok(audio) => {
                 self.pacer.push_sentence(GREETING_TURN, &text, &audio);
-                self.add_line(Speaker::Agent, &text);
-                self.publish(LiveEventKind::AgentSaid { text, truncated: false });
+                said.push(text);
             }
             Err(e) => tracing::error!(call_id = %self.setup.call_id, error = %e, "greeting synthesis failed"),
         }
+        if !said.is_empty() {
+            // One agent line, so a barge-in truncates notice and greeting as one.
+            let text = said.join(" ");
+            self.add_line(Speaker::Agent, &text);
+            self.publish(LiveEventKind::AgentSaid { text, truncated: false });
+        }
         self.flush_pacer().await;
+    }
+
+    /// Gives up on the recording; the call goes on.
+    fn recording_failed(&mut self, error: RecordingError) {
+        if self.recording.take().is_some() {
+            tracing::error!(call_id = %self.setup.call_id, %error, "call recording abandoned; the call goes on");
+            self.env.metrics.recording_failed();
+        }
+    }
+
+    /// Moves the frames just sent into the recording and hands over what is final.
+    fn record_sent(&mut self, now: Instant) {
+        let Some(recording) = &mut self.recording else { return };
+        for frame in self.pacer.take_sent() {
+            recording.agent(&frame);
+        }
+        if let Err(e) = recording.flush(now) {
+            self.recording_failed(e);
+        }
     }
 
     fn prewarm_filler(&self) {
@@ -208,7 +253,9 @@ impl CallTask {
             self.send(message).await;
         }
         let now = Instant::now();
-        for message in self.pacer.poll(now) {
+        let messages = self.pacer.poll(now);
+        self.record_sent(now);
+        for message in messages {
             if self.out.send(message.to_json()).await.is_err() {
                 self.outcome.get_or_insert(CallOutcome::CallerHungUp);
                 return;
@@ -257,7 +304,7 @@ impl CallTask {
                     return;
                 }
                 match media.media.decode_payload() {
-                    Ok(bytes) => self.on_audio(&bytes),
+                    Ok(bytes) => self.on_audio(media.media.timestamp.0, &bytes),
                     Err(e) => self.protocol_error(e.kind()),
                 }
             }
@@ -276,8 +323,11 @@ impl CallTask {
         }
     }
 
-    fn on_audio(&mut self, mulaw: &[u8]) {
+    fn on_audio(&mut self, timestamp_ms: u64, mulaw: &[u8]) {
         let samples = codec::decode(mulaw);
+        if let Some(recording) = &mut self.recording {
+            recording.caller(timestamp_ms, &samples);
+        }
         for frame in samples.chunks_exact(FRAME_SAMPLES) {
             let now = Instant::now();
             let playing = self.pacer.is_playing(now);
@@ -354,6 +404,9 @@ impl CallTask {
     fn interrupt_agent(&mut self) {
         let now = Instant::now();
         let Some((clear, cleared)) = self.pacer.clear(now) else { return };
+        if let Some(recording) = &mut self.recording {
+            recording.cut_agent(now);
+        }
         self.env.metrics.barge_in();
         self.urgent.push(clear);
         tracing::info!(call_id = %self.setup.call_id, heard = %cleared.heard_text, "barge-in: cleared playback");
@@ -632,6 +685,20 @@ impl CallTask {
         }
         self.finalize_turn();
         let outcome = self.outcome.unwrap_or(CallOutcome::CallerHungUp);
+        let recording = match self.recording.take() {
+            Some(recording) => match recording.finish(Instant::now()).await {
+                Ok(saved) => {
+                    self.env.metrics.recording_saved();
+                    Some(saved)
+                }
+                Err(e) => {
+                    tracing::error!(call_id = %self.setup.call_id, error = %e, "call recording could not be saved");
+                    self.env.metrics.recording_failed();
+                    None
+                }
+            },
+            None => None,
+        };
         let summary = CallSummary {
             call_id: self.setup.call_id.clone(),
             tenant_id: self.setup.tenant_id.clone(),
@@ -644,6 +711,7 @@ impl CallTask {
             transcript: std::mem::take(&mut self.transcript),
             turns: std::mem::take(&mut self.turns),
             protocol_errors: self.errors,
+            recording,
         };
         tracing::info!(
             call_id = %summary.call_id, ?outcome, turns = summary.turns.len(), errors = summary.protocol_errors,
