@@ -18,6 +18,7 @@
 pub mod brain;
 pub mod caller;
 pub mod cli;
+pub mod fake_rest;
 pub mod manifest;
 pub mod media_client;
 pub mod normalize;

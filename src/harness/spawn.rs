@@ -11,7 +11,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::HarnessError;
-use super::remote::{RemoteOptions, RemoteServer};
+use super::fake_rest::FakeTwilioRest;
+use super::remote::{ACCOUNT_SID, RemoteOptions, RemoteServer};
 use crate::config::SttModel;
 
 /// Longest wait for the server to load its models and answer `/readyz`.
@@ -33,6 +34,8 @@ pub struct SpawnedServer {
     child: tokio::process::Child,
     dir: PathBuf,
     pub pid: u32,
+    /// Twilio's REST API as the server sees it (transfers, SMS).
+    pub rest: FakeTwilioRest,
 }
 
 /// What `seed-demo --json` prints (the fields the harness needs).
@@ -56,7 +59,10 @@ impl SpawnedServer {
         let base = format!("http://127.0.0.1:{port}");
         let auth_token = format!("{:032x}", rand::random::<u128>());
         let admin_key = format!("{:032x}", rand::random::<u128>());
+        let rest = FakeTwilioRest::start().await.map_err(|e| err(format!("fake Twilio REST: {e}")))?;
         let env: Vec<(&str, String)> = vec![
+            ("TWILIO_ACCOUNT_SID", ACCOUNT_SID.into()),
+            ("TWILIO_API_BASE", rest.base_url.clone()),
             ("SWITCHBOARD_ADDR", format!("127.0.0.1:{port}")),
             ("DATABASE_URL", format!("sqlite://{}/switchboard.db", dir.display())),
             ("PUBLIC_BASE_URL", base.clone()),
@@ -102,14 +108,14 @@ impl SpawnedServer {
             .spawn()
             .map_err(|e| err(format!("{}: {e}", options.binary.display())))?;
         let pid = child.id().ok_or_else(|| err("the server exited at once".into()))?;
-        let mut server = SpawnedServer { child, dir, pid };
+        let mut server = SpawnedServer { child, dir, pid, rest };
         if let Err(e) = server.wait_ready(&base, &options.log).await {
             server.stop().await;
             return Err(e);
         }
         let description = format!(
             "spawned `switchboard serve` (pid {pid}, {base}, fresh SQLite, demo tenant, Whisper {} as the server runs it, \
-             signed webhook and stream, CRM read back through the API); server log {}",
+             signed webhook and stream, CRM read back through the API, Twilio REST faked locally); server log {}",
             options.stt_model.name(),
             options.log.display()
         );
