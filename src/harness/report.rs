@@ -200,10 +200,17 @@ impl Report {
             ] {
                 md.push_str(&format!("| {name} | {:.0} | {:.0} | {:.0} |\n", v.p50_ms, v.p95_ms, v.max_ms));
             }
-            md.push_str(&format!(
-                "\nSpeculative STT ready at end of turn: {} of {} turns.\n\n",
-                s.speculative_hits, s.stt.count
-            ));
+            if self.target.kind == "in-process" {
+                md.push_str(&format!(
+                    "\nSpeculative STT ready at end of turn: {} of {} turns.\n\n",
+                    s.speculative_hits, s.stt.count
+                ));
+            } else {
+                // The stored call record keeps the stage times, not whether speculation hit.
+                md.push_str(
+                    "\nSpeculative STT hits: not kept in the stored call record (in-process runs report them).\n\n",
+                );
+            }
             if self.barge_in.count > 0 {
                 md.push_str(&format!(
                     "Barge-in (caller starts talking over the agent -> `clear`): p50 {:.0} ms, max {:.0} ms over {} turns.\n\n",
