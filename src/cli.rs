@@ -34,5 +34,5 @@ pub enum Command {
         markdown: bool,
     },
     /// Simulated Twilio callers: turn latency, accuracy and capacity reports.
-    Harness(crate::harness::cli::HarnessArgs),
+    Harness(Box<crate::harness::cli::HarnessArgs>),
 }

@@ -45,7 +45,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Harness(args) => {
             let command_line = std::env::args().collect::<Vec<_>>().join(" ");
-            if !switchboard::harness::cli::run(args, command_line).await? {
+            if !switchboard::harness::cli::run(*args, command_line).await? {
                 std::process::exit(2); // p95 budget exceeded
             }
             Ok(())

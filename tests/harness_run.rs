@@ -13,6 +13,7 @@ use switchboard::harness::manifest::Manifest;
 use switchboard::harness::report::Report;
 use switchboard::harness::run::Bench;
 use switchboard::harness::server::{EngineOptions, InProcessServer};
+use switchboard::harness::target::Target;
 use switchboard::telephony::ports::CallSettings;
 
 fn models_dir() -> PathBuf {
@@ -39,9 +40,10 @@ async fn two_fixtures_one_caller_measures_every_stage() {
     let server = InProcessServer::start(&options, CallSettings::default())
         .await
         .unwrap_or_else(|e| panic!("Whisper and Piper models are needed (set MODELS_DIR): {e}"));
+    let info = server.info();
     let bench = Arc::new(Bench::new(Arc::new(server), manifest, Duration::from_millis(100)));
     let calls = bench.calls(&plans, 1, "test").await;
-    let mut report = Report::new("test".into(), "in-process".into(), calls);
+    let mut report = Report::new("test".into(), info, calls);
     assert!(report.check_budget(f64::MAX));
 
     let out = tempfile::tempdir().unwrap();
@@ -51,9 +53,10 @@ async fn two_fixtures_one_caller_measures_every_stage() {
     }
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.path().join("results.json")).unwrap()).unwrap();
-    for key in ["machine", "calls", "latency", "stages", "by_condition", "by_voice", "wer", "budget"] {
+    for key in ["machine", "target", "calls", "latency", "stages", "by_condition", "by_voice", "wer", "budget"] {
         assert!(json.get(key).is_some(), "results.json lacks {key}");
     }
+    assert_eq!(json["target"]["kind"], "in-process");
     assert_eq!(json["failed_calls"], 0, "{}", serde_json::to_string_pretty(&json["calls"]).unwrap());
     assert_eq!(json["latency"]["count"], 2);
     let calls = json["calls"].as_array().unwrap();
@@ -79,4 +82,5 @@ async fn two_fixtures_one_caller_measures_every_stage() {
     assert!(md.contains("## Turn latency"), "{md}");
     assert!(md.contains("## Server stages"), "{md}");
     assert!(md.contains("| long-t1-us-clean |") || md.contains("| clean |"), "{md}");
+    assert!(md.contains("## CRM effect per call (checked in the in-process brain's memory)"), "{md}");
 }

@@ -28,12 +28,25 @@ pub struct PolicyTurn {
 /// The CRM effects a call had, for the outcome check.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Effects {
+    /// How they were observed: `memory` (the in-process brain's log) or
+    /// `api` (read back through the server's REST API).
+    pub observed_via: String,
+    /// The policy's turns (in memory only; the REST API keeps no intents).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub turns: Vec<PolicyTurn>,
+    /// Agent replies to the caller (policy turns, or recorded call turns).
+    pub replies: usize,
     pub booked: bool,
     pub emergency_booked: bool,
     pub cancelled: bool,
     pub rescheduled: bool,
     pub transferred: bool,
+    pub callback_queued: bool,
+    /// The call was flagged as an emergency.
+    pub emergency: bool,
+    /// What the check saw (records read back), for the report.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
 }
 
 impl Effects {
@@ -45,8 +58,28 @@ impl Effects {
             "cancelled" => self.cancelled,
             "rescheduled" => self.rescheduled,
             "transferred" => self.transferred,
+            "callback" => self.callback_queued,
             // A question answered (or an interruption): any reply, nothing written.
-            _ => !(self.turns.is_empty() || self.booked || self.cancelled || self.rescheduled),
+            _ => !(self.replies == 0 || self.booked || self.cancelled || self.rescheduled),
+        }
+    }
+
+    /// What was observed, in a few words (`booked, emergency`).
+    pub fn observed(&self) -> String {
+        let flags = [
+            (self.emergency_booked, "emergency booked"),
+            (self.booked && !self.emergency_booked, "booked"),
+            (self.cancelled, "cancelled"),
+            (self.rescheduled, "rescheduled"),
+            (self.transferred, "transferred"),
+            (self.callback_queued, "callback queued"),
+            (self.emergency && !self.emergency_booked, "emergency flagged"),
+        ];
+        let seen: Vec<&str> = flags.iter().filter(|(on, _)| *on).map(|(_, name)| *name).collect();
+        match (seen.is_empty(), self.replies) {
+            (false, _) => seen.join(", "),
+            (true, 0) => "no reply".into(),
+            (true, n) => format!("{n} replies, nothing written"),
         }
     }
 }
@@ -157,12 +190,17 @@ impl CallBrain for AssistantBrain {
                 Action::BookAppointment(b) => {
                     effects.booked = true;
                     effects.emergency_booked |= b.emergency;
+                    effects.emergency |= b.emergency;
                     reply.emergency |= b.emergency;
                     reply.booked = Some(format!("{} at {}", b.service_key, b.start));
                 }
                 Action::CancelAppointment { .. } => effects.cancelled = true,
                 Action::RescheduleAppointment { .. } => effects.rescheduled = true,
-                Action::AlertOwner { emergency, .. } => reply.emergency |= *emergency,
+                Action::AlertOwner { emergency, .. } => {
+                    reply.emergency |= *emergency;
+                    effects.emergency |= *emergency;
+                }
+                Action::CreateCallback { .. } => effects.callback_queued = true,
                 Action::Transfer { to } => {
                     effects.transferred = true;
                     reply.transfer_to = Some(to.clone());
@@ -171,6 +209,7 @@ impl CallBrain for AssistantBrain {
                 _ => {}
             }
         }
+        effects.replies += 1;
         effects.turns.push(PolicyTurn {
             input: heard,
             intent: intent_name(turn.intent),

@@ -6,7 +6,6 @@
 //! network condition says, waits for the agent to finish speaking before the
 //! next turn, and (in barge-in scenarios) talks over the agent.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use rand::rngs::StdRng;
@@ -17,9 +16,9 @@ use tokio::time::Instant;
 use super::brain::Effects;
 use super::manifest::{CallPlan, Fixture};
 use super::media_client::{FRAME_BYTES, FakeTwilioCall};
-use super::server::PlacedCall;
+use super::target::{PlacedCall, ServerRecord, Target, TurnProbe};
 use super::wer::{WordErrors, word_errors};
-use crate::telephony::ports::{CallSummary, CallerInput, TurnTimings};
+use crate::telephony::ports::{CallerInput, TurnRecord, TurnTimings};
 
 const FRAME: Duration = Duration::from_millis(20);
 /// The agent is done talking once nothing is queued and nothing new has
@@ -59,16 +58,24 @@ pub struct TurnResult {
 pub struct CallResult {
     pub name: String,
     pub call_id: String,
+    pub call_sid: String,
+    /// The caller's number (distinct per call against a real server).
+    pub from: String,
     pub scenario: String,
     pub expected_outcome: String,
-    /// `None` when the plan does not hold every turn of its scenario or the
-    /// server cannot tell (remote).
+    /// Whether the CRM effect matched `expected_outcome` (see `effects` for
+    /// what was observed and how). `None` when the plan does not hold every
+    /// turn of its scenario, or the effect could not be read.
     pub outcome_ok: Option<bool>,
     /// Stream start -> first greeting frame (ms).
     pub greeting_ms: Option<f64>,
     pub turns: Vec<TurnResult>,
     /// Server turns that had no caller turn (split utterances, no-input prompts).
     pub extra_server_turns: usize,
+    /// Caller turns spoken that the server recorded no speech turn for (an
+    /// empty transcript is dropped as noise; the caller then hears nothing
+    /// until the no-input prompt).
+    pub unheard_turns: usize,
     pub error: Option<String>,
     pub effects: Option<Effects>,
 }
@@ -79,12 +86,15 @@ impl CallResult {
         CallResult {
             name: plan.name.clone(),
             call_id: call_id.to_string(),
+            call_sid: String::new(),
+            from: String::new(),
             scenario: plan.scenario.clone(),
             expected_outcome: plan.outcome.clone(),
             outcome_ok: None,
             greeting_ms: None,
             turns: plan.turns.iter().map(empty_turn).collect(),
             extra_server_turns: 0,
+            unheard_turns: 0,
             error: None,
             effects: None,
         }
@@ -126,11 +136,6 @@ impl Outgoing {
 fn seed(id: &str) -> u64 {
     id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
-
-/// Counts the turns the server's policy has answered on this call, when the
-/// server can tell (in-process). Lets the caller wait through a filler
-/// ("one moment, please") for the real reply instead of guessing.
-pub type TurnProbe = Arc<dyn Fn() -> usize + Send + Sync>;
 
 /// Sends a frame every 20 ms: from `speech` when there is one, else silence.
 struct Line {
@@ -203,21 +208,19 @@ impl Line {
     }
 }
 
-/// Runs one call and returns what it measured. `summary` fetches the
-/// server's record once the call is over (in-process server only).
-pub async fn run_call<F, Fut>(
+/// Runs one placed call and returns what it measured, with the target's
+/// record of it (turn timings, CRM effect) once it is over.
+pub async fn run_call(
+    target: &dyn Target,
     plan: &CallPlan,
     audio: &[Vec<u8>],
-    placed: PlacedCall,
-    probe: Option<TurnProbe>,
+    placed: &PlacedCall,
     reply_timeout: Duration,
-    server_record: F,
-) -> CallResult
-where
-    F: FnOnce(String) -> Fut,
-    Fut: std::future::Future<Output = Option<(CallSummary, Option<Effects>)>>,
-{
+) -> CallResult {
     let mut result = CallResult::new(plan, &placed.call_id);
+    result.call_sid = placed.call_sid.clone();
+    result.from = placed.from.clone();
+    let probe = target.probe(placed);
     let call = match FakeTwilioCall::connect(&placed.ws_url, Some(&placed.signature), &placed.call_sid).await {
         Ok(call) => call,
         Err(e) => {
@@ -236,10 +239,10 @@ where
     line.call.stop();
     line.call.close();
 
-    if let Some((summary, effects)) = server_record(placed.call_id.clone()).await {
-        attach_server_record(&mut result, plan, &summary, effects);
-    } else if result.error.is_none() {
-        result.error = Some("the server kept no record of the call".into());
+    match target.record(placed, plan).await {
+        Ok(record) => attach_server_record(&mut result, plan, record),
+        Err(e) if result.error.is_none() => result.error = Some(e),
+        Err(e) => tracing::warn!(call = %result.name, error = %e, "no server record"),
     }
     result
 }
@@ -313,29 +316,85 @@ async fn play_turns(
 }
 
 /// Server turns answer caller speech in order; pair them with ours.
-fn attach_server_record(result: &mut CallResult, plan: &CallPlan, summary: &CallSummary, effects: Option<Effects>) {
-    let speech: Vec<_> = summary.turns.iter().filter(|t| matches!(t.input, CallerInput::Speech(_))).collect();
-    result.extra_server_turns = summary.turns.len().saturating_sub(plan.turns.len());
+fn attach_server_record(result: &mut CallResult, plan: &CallPlan, record: ServerRecord) {
+    let ServerRecord { call_id, turns, effects } = record;
+    if let Some(id) = call_id {
+        result.call_id = id;
+    }
+    let speech: Vec<(&TurnRecord, &str)> = turns
+        .iter()
+        .filter_map(|t| match &t.input {
+            CallerInput::Speech(text) => Some((t, text.as_str())),
+            _ => None,
+        })
+        .collect();
     let policy: Vec<_> =
         effects.as_ref().map(|e| e.turns.iter().filter(|t| !t.input.is_empty()).collect()).unwrap_or_default();
-    for (i, turn) in result.turns.iter_mut().enumerate() {
-        if let Some(record) = speech.get(i) {
-            let CallerInput::Speech(text) = &record.input else { continue };
-            let errors = word_errors(&turn.reference, text);
-            turn.wer = Some(errors.rate());
-            turn.word_errors = Some(errors);
-            turn.transcript = Some(text.clone());
-            turn.stages = Some(record.timings.clone());
-            turn.agent_text = Some(record.agent_text.clone());
-        }
-        if let Some(p) = policy.get(i) {
+    let references: Vec<&str> = result.turns.iter().map(|t| t.reference.as_str()).collect();
+    let heard: Vec<&str> = speech.iter().map(|(_, text)| *text).collect();
+    let pairs = pair_turns(&references, &heard);
+    let mut matched = 0;
+    for (turn, pair) in result.turns.iter_mut().zip(pairs) {
+        let Some(j) = pair else {
+            result.unheard_turns += usize::from(turn.latency_ms.is_some());
+            continue;
+        };
+        matched += 1;
+        let (record, text) = speech[j];
+        let errors = word_errors(&turn.reference, text);
+        turn.wer = Some(errors.rate());
+        turn.word_errors = Some(errors);
+        turn.transcript = Some(text.to_string());
+        turn.stages = Some(record.timings.clone());
+        turn.agent_text = Some(record.agent_text.clone());
+        if let Some(p) = policy.get(j) {
             turn.intent = Some(p.intent.clone());
         }
     }
+    result.extra_server_turns = turns.len() - matched;
     if plan.complete {
         result.outcome_ok = effects.as_ref().map(|e| e.satisfies(&plan.outcome));
     }
     result.effects = effects;
+}
+
+/// Pairs caller turns with the server's speech turns, both in order, by what
+/// was said: a caller turn the server never heard, or a server turn with no
+/// caller turn of its own, must not shift every later pairing (it did: an
+/// unheard "Sarah Johnson." used to get the next turn's transcript and
+/// stages). Ordered alignment; a pair costs its WER (at most 1), a turn left
+/// unpaired costs 1, and ties keep the plain in-order pairing.
+pub fn pair_turns(references: &[&str], heard: &[&str]) -> Vec<Option<usize>> {
+    let (n, m) = (references.len(), heard.len());
+    // cost[i][j]: best cost of the first i caller turns against the first j server turns.
+    let mut cost = vec![vec![0.0f64; m + 1]; n + 1];
+    for i in 0..=n {
+        for j in 0..=m {
+            cost[i][j] = match (i, j) {
+                (0, _) => j as f64,
+                (_, 0) => i as f64,
+                _ => {
+                    let pair = cost[i - 1][j - 1] + word_errors(references[i - 1], heard[j - 1]).rate().min(1.0);
+                    pair.min(cost[i - 1][j] + 1.0).min(cost[i][j - 1] + 1.0)
+                }
+            };
+        }
+    }
+    let mut pairs = vec![None; n];
+    let (mut i, mut j) = (n, m);
+    while i > 0 && j > 0 {
+        let pair = cost[i - 1][j - 1] + word_errors(references[i - 1], heard[j - 1]).rate().min(1.0);
+        if (cost[i][j] - pair).abs() < 1e-9 {
+            pairs[i - 1] = Some(j - 1);
+            i -= 1;
+            j -= 1;
+        } else if (cost[i][j] - (cost[i - 1][j] + 1.0)).abs() < 1e-9 {
+            i -= 1;
+        } else {
+            j -= 1;
+        }
+    }
+    pairs
 }
 
 fn empty_turn(f: &Fixture) -> TurnResult {
@@ -365,4 +424,40 @@ fn ms(d: Duration) -> f64 {
 
 fn signed_ms(at: Instant, reference: Instant) -> f64 {
     if at >= reference { ms(at - reference) } else { -ms(reference - at) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pair_turns;
+
+    #[test]
+    fn an_unheard_turn_does_not_shift_the_later_ones() {
+        let said = [
+            "A pipe just burst in my basement and there is water everywhere!",
+            "Sarah Johnson.",
+            "Eighteen Maple Avenue.",
+            "Yes, please send someone right away.",
+        ];
+        // What the server recorded in the outlier call: turn 2 transcribed as "" and dropped.
+        let heard = ["I've just worked in my basement and there is one around, everywhere.", "18 maple havu"];
+        assert_eq!(pair_turns(&said, &heard), vec![Some(0), None, Some(1), None]);
+    }
+
+    #[test]
+    fn a_split_utterance_keeps_the_later_pairs() {
+        let said = ["My water heater is leaking, can someone come tomorrow?", "Yes, that works."];
+        let heard = ["My water heater is leaking.", "Can someone come tomorrow?", "Yes, that works."];
+        let pairs = pair_turns(&said, &heard);
+        assert!(pairs[0].is_some_and(|j| j < 2), "{pairs:?}");
+        assert_eq!(pairs[1], Some(2));
+    }
+
+    #[test]
+    fn garbled_turns_pair_in_order() {
+        assert_eq!(
+            pair_turns(&["John Smith.", "Forty two Oak Street."], &["Jarvis Meade", "42 oak trees"]),
+            vec![Some(0), Some(1)]
+        );
+        assert_eq!(pair_turns(&["Hello there."], &[]), vec![None]);
+    }
 }

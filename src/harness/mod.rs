@@ -3,8 +3,10 @@
 //!
 //! ```text
 //! manifest (fixtures) -> callers (media_client, real WebSocket, real time)
-//!     -> server (in-process: real Whisper, Piper, assistant; or remote)
+//!     -> target: spawned `switchboard serve` | running server (signed webhook,
+//!        TwiML, REST read-back) | in-process pipeline (CRM in memory)
 //!     -> per-turn records (client latency + server stages + WER + intent)
+//!        and the CRM effect per call
 //!     -> stats (hdrhistogram) -> report (JSON, Markdown, SVG plots)
 //! ```
 //!
@@ -16,15 +18,19 @@
 pub mod brain;
 pub mod caller;
 pub mod cli;
+pub mod fake_rest;
 pub mod manifest;
 pub mod media_client;
 pub mod normalize;
 pub mod plot;
 pub mod procstat;
+pub mod remote;
 pub mod report;
 pub mod run;
 pub mod server;
+pub mod spawn;
 pub mod stats;
+pub mod target;
 pub mod wer;
 
 /// Failures of a harness run (not of the system under test: those are
@@ -35,7 +41,7 @@ pub enum HarnessError {
     Manifest { path: String, message: String },
     #[error("fixture {path}: {message}")]
     Fixture { path: String, message: String },
-    #[error("cannot start the in-process server: {0}")]
+    #[error("cannot start the server: {0}")]
     Server(String),
     #[error("cannot write {path}: {source}")]
     Output { path: String, source: std::io::Error },

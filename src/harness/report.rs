@@ -11,6 +11,7 @@ use super::caller::{CallResult, TurnResult};
 use super::plot;
 use super::run::{ListenLevel, SweepLevel};
 use super::stats::Summary;
+use super::target::TargetInfo;
 use super::wer::WordErrors;
 
 /// The machine the numbers were taken on.
@@ -75,6 +76,8 @@ pub struct Report {
     pub generated_at: String,
     pub command: String,
     pub machine: Machine,
+    /// Which server was measured (in-process, spawned or remote, and where).
+    pub target: TargetInfo,
     pub server: String,
     pub calls: Vec<CallResult>,
     /// End of caller speech -> first agent audio frame, all measured turns.
@@ -85,9 +88,12 @@ pub struct Report {
     pub by_condition: Vec<Group>,
     pub by_voice: Vec<Group>,
     pub wer: Option<f64>,
+    /// Calls whose CRM effect was checked, and how many matched.
     pub outcomes_checked: usize,
     pub outcomes_right: usize,
     pub failed_calls: usize,
+    /// Caller turns spoken that the server recorded no speech turn for.
+    pub unheard_turns: usize,
     pub sweep: Vec<SweepLevel>,
     pub listen: Vec<ListenLevel>,
     pub rss_mb_per_stream: Option<f64>,
@@ -95,7 +101,7 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(command: String, server: String, calls: Vec<CallResult>) -> Self {
+    pub fn new(command: String, target: TargetInfo, calls: Vec<CallResult>) -> Self {
         let turns: Vec<&TurnResult> = calls.iter().flat_map(|c| c.turns.iter()).collect();
         let latency = Summary::of(&turns.iter().filter_map(|t| t.latency_ms).collect::<Vec<_>>());
         let checked: Vec<&CallResult> = calls.iter().filter(|c| c.outcome_ok.is_some()).collect();
@@ -103,7 +109,8 @@ impl Report {
             generated_at: chrono::Utc::now().to_rfc3339(),
             command,
             machine: Machine::current(),
-            server,
+            server: target.description.clone(),
+            target,
             latency,
             stages: stages(&turns),
             barge_in: Summary::of(&turns.iter().filter_map(|t| t.barge_in_ms).collect::<Vec<_>>()),
@@ -114,6 +121,7 @@ impl Report {
             outcomes_checked: checked.len(),
             outcomes_right: checked.iter().filter(|c| c.outcome_ok == Some(true)).count(),
             failed_calls: calls.iter().filter(|c| c.error.is_some()).count(),
+            unheard_turns: calls.iter().map(|c| c.unheard_turns).sum(),
             calls,
             sweep: Vec::new(),
             listen: Vec::new(),
@@ -164,8 +172,15 @@ impl Report {
         let l = &self.latency;
         md.push_str("# Switchboard harness report\n\n");
         md.push_str(&format!(
-            "- Generated {} on {} CPUs ({}), {}\n- Server: {}\n- Command: `{}`\n\n",
-            self.generated_at, self.machine.cpus, self.machine.cpu_model, self.machine.os, self.server, self.command
+            "- Generated {} on {} CPUs ({}), {}\n- Target: {}{}\n- Server: {}\n- Command: `{}`\n\n",
+            self.generated_at,
+            self.machine.cpus,
+            self.machine.cpu_model,
+            self.machine.os,
+            self.target.kind,
+            self.target.url.as_deref().map(|u| format!(" ({u})")).unwrap_or_default(),
+            self.server,
+            self.command
         ));
         if l.count > 0 {
             md.push_str("## Turn latency (end of caller speech -> first agent audio)\n\n");
@@ -185,10 +200,17 @@ impl Report {
             ] {
                 md.push_str(&format!("| {name} | {:.0} | {:.0} | {:.0} |\n", v.p50_ms, v.p95_ms, v.max_ms));
             }
-            md.push_str(&format!(
-                "\nSpeculative STT ready at end of turn: {} of {} turns.\n\n",
-                s.speculative_hits, s.stt.count
-            ));
+            if self.target.kind == "in-process" {
+                md.push_str(&format!(
+                    "\nSpeculative STT ready at end of turn: {} of {} turns.\n\n",
+                    s.speculative_hits, s.stt.count
+                ));
+            } else {
+                // The stored call record keeps the stage times, not whether speculation hit.
+                md.push_str(
+                    "\nSpeculative STT hits: not kept in the stored call record (in-process runs report them).\n\n",
+                );
+            }
             if self.barge_in.count > 0 {
                 md.push_str(&format!(
                     "Barge-in (caller starts talking over the agent -> `clear`): p50 {:.0} ms, max {:.0} ms over {} turns.\n\n",
@@ -197,12 +219,14 @@ impl Report {
             }
             md.push_str(&format!(
                 "Greeting (stream start -> first frame): p50 {:.0} ms. Word error rate (Whisper-style normalisation): {}. \
-                 Scenario outcomes right: {}/{}. Failed calls: {}.\n\n",
+                 Scenario outcomes right: {}/{}. Failed calls: {}. Caller turns the server did not hear \
+                 (no speech turn recorded): {}.\n\n",
                 self.greeting.p50_ms,
                 pct(self.wer),
                 self.outcomes_right,
                 self.outcomes_checked,
-                self.failed_calls
+                self.failed_calls,
+                self.unheard_turns
             ));
             for (title, groups) in [("By condition", &self.by_condition), ("By voice", &self.by_voice)] {
                 md.push_str(&format!("## {title}\n\n| group | turns | p50 ms | p95 ms | WER | intents right |\n|---|---:|---:|---:|---:|---:|\n"));
@@ -221,6 +245,9 @@ impl Report {
                 md.push('\n');
             }
             md.push_str("![latency CDF](latency-cdf.svg)\n\n![stage waterfall](stage-waterfall.svg)\n\n");
+        }
+        if !self.calls.is_empty() {
+            md.push_str(&self.effects_table());
         }
         if !self.sweep.is_empty() {
             md.push_str("## Concurrency sweep\n\n| callers | turns | p50 ms | p95 ms | failed calls | CPU cores | RSS MB |\n|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -259,6 +286,44 @@ impl Report {
                 if b.ok { "within" } else { "EXCEEDED" }
             ));
         }
+        md
+    }
+}
+
+impl Report {
+    /// One row per call: expected outcome, the CRM effect observed, pass/fail.
+    fn effects_table(&self) -> String {
+        let via = self.calls.iter().find_map(|c| c.effects.as_ref().map(|e| e.observed_via.clone()));
+        let mut md = format!(
+            "## CRM effect per call (checked {})\n\n| call | caller | expected | observed | result |\n|---|---|---|---|---|\n",
+            match via.as_deref() {
+                Some("api") => "through the server's REST API",
+                Some(_) => "in the in-process brain's memory",
+                None => "nowhere: no call was read back",
+            }
+        );
+        for c in &self.calls {
+            let observed = match (&c.effects, &c.error) {
+                (Some(e), _) => e.observed(),
+                (None, Some(err)) => format!("error: {}", err.replace('|', "/")),
+                (None, None) => "-".into(),
+            };
+            let result = match c.outcome_ok {
+                Some(true) => "pass",
+                Some(false) => "**FAIL**",
+                None if c.effects.is_some() => "not checked (partial scenario)",
+                None => "not checked",
+            };
+            md.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                c.name,
+                if c.from.is_empty() { "-" } else { &c.from },
+                c.expected_outcome,
+                observed,
+                result
+            ));
+        }
+        md.push('\n');
         md
     }
 }

@@ -12,16 +12,16 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use super::HarnessError;
-use super::caller::{CallResult, TurnProbe, run_call};
+use super::caller::{CallResult, run_call};
 use super::manifest::{CallPlan, Manifest};
 use super::media_client::{FRAME_BYTES, FakeTwilioCall};
 use super::procstat;
-use super::server::InProcessServer;
 use super::stats::Summary;
+use super::target::Target;
 
-/// Everything needed to run calls against the in-process server.
+/// Everything needed to run calls against a target server.
 pub struct Bench {
-    pub server: Arc<InProcessServer>,
+    pub target: Arc<dyn Target>,
     pub manifest: Manifest,
     /// Delay between call starts within a batch (Twilio never connects
     /// everyone in the same millisecond).
@@ -63,31 +63,27 @@ pub fn progress(label: &str, done: usize, total: usize, extra: &str) {
 }
 
 impl Bench {
-    pub fn new(server: Arc<InProcessServer>, manifest: Manifest, stagger: Duration) -> Self {
-        Bench { server, manifest, stagger, reply_timeout: Duration::from_secs(30), next_call: AtomicUsize::new(0) }
+    pub fn new(target: Arc<dyn Target>, manifest: Manifest, stagger: Duration) -> Self {
+        Bench { target, manifest, stagger, reply_timeout: Duration::from_secs(30), next_call: AtomicUsize::new(0) }
     }
 
     /// Runs one call plan end to end.
     pub async fn call(&self, plan: &CallPlan) -> CallResult {
+        let failed = |e: String| {
+            let mut failed = CallResult::new(plan, "");
+            failed.error = Some(e);
+            failed
+        };
         let audio: Result<Vec<Vec<u8>>, HarnessError> = plan.turns.iter().map(|f| self.manifest.audio(f)).collect();
-        let index = self.next_call.fetch_add(1, Ordering::SeqCst);
-        let placed = self.server.place_call(index, &plan.scenario);
         let audio = match audio {
             Ok(audio) => audio,
-            Err(e) => {
-                let mut failed = CallResult::new(plan, &placed.call_id);
-                failed.error = Some(e.to_string());
-                return failed;
-            }
+            Err(e) => return failed(e.to_string()),
         };
-        let server = Arc::clone(&self.server);
-        let (probe_server, probe_call) = (Arc::clone(&self.server), placed.call_id.clone());
-        let probe: TurnProbe = Arc::new(move || probe_server.answered_turns(&probe_call));
-        run_call(plan, &audio, placed, Some(probe), self.reply_timeout, move |call_id| async move {
-            let summary = server.summary(&call_id, Duration::from_secs(10)).await?;
-            Some((summary, server.effects(&call_id)))
-        })
-        .await
+        let index = self.next_call.fetch_add(1, Ordering::SeqCst);
+        match self.target.place_call(index, plan).await {
+            Ok(placed) => run_call(self.target.as_ref(), plan, &audio, &placed, self.reply_timeout).await,
+            Err(e) => failed(format!("placing the call: {e}")),
+        }
     }
 
     /// Runs `plans`, at most `concurrency` calls at a time, in order.
@@ -143,9 +139,10 @@ impl Bench {
         let mut callers = 1;
         while callers <= max_callers && !plans.is_empty() {
             let batch: Vec<CallPlan> = plans.iter().cycle().take(callers * rounds.max(1)).cloned().collect();
-            let before = procstat::sample();
+            let pid = self.target.pid();
+            let before = procstat::sample(pid);
             let calls = self.calls(&batch, callers, &format!("sweep {callers}")).await;
-            let after = procstat::sample();
+            let after = procstat::sample(pid);
             let latencies: Vec<f64> = calls.iter().flat_map(|c| c.turns.iter().filter_map(|t| t.latency_ms)).collect();
             let level = SweepLevel {
                 callers,
@@ -170,12 +167,22 @@ impl Bench {
     pub async fn listen(self: &Arc<Self>, streams: usize, seconds: f64) -> ListenLevel {
         let hold = Duration::from_secs_f64(seconds);
         let mut tasks = Vec::new();
+        let plan = CallPlan {
+            name: "listen".into(),
+            scenario: "listen".into(),
+            outcome: String::new(),
+            turns: Vec::new(),
+            complete: false,
+        };
         for i in 0..streams {
+            let plan = plan.clone();
             let bench = Arc::clone(self);
             tasks.push(tokio::spawn(async move {
                 tokio::time::sleep(bench.stagger * i as u32).await;
                 let index = bench.next_call.fetch_add(1, Ordering::SeqCst);
-                let placed = bench.server.place_call(index, "listen");
+                let Ok(placed) = bench.target.place_call(index, &plan).await else {
+                    return;
+                };
                 let Ok(mut call) =
                     FakeTwilioCall::connect(&placed.ws_url, Some(&placed.signature), &placed.call_sid).await
                 else {
@@ -199,10 +206,11 @@ impl Bench {
         }
         // Measure once every stream is up and its greeting is out of the way.
         tokio::time::sleep(self.stagger * streams as u32 + Duration::from_secs(1)).await;
-        let before = procstat::sample();
+        let pid = self.target.pid();
+        let before = procstat::sample(pid);
         tokio::time::sleep(hold).await;
-        let after = procstat::sample();
-        let active_calls = self.server.active_calls();
+        let after = procstat::sample(pid);
+        let active_calls = self.target.active_calls().await.unwrap_or(0);
         for task in tasks {
             let _ = task.await;
         }

@@ -1,12 +1,11 @@
-//! The system under test: an in-process server built from the production
-//! call pipeline, or a running server reached like Twilio reaches it.
+//! The in-process target: a server built from the production call pipeline.
 //!
-//! In-process, the Media Streams route, the call task, Whisper and Piper are
-//! the real ones; only tenancy and the CRM are replaced (one demo tenant,
-//! actions logged in memory: see [`super::brain`]). That keeps a harness run
-//! self-contained (no database to prepare) while timing everything a call
-//! does. A remote server is driven through its signed voice webhook, whose
-//! TwiML says where to stream and with which `<Parameter>`s.
+//! The Media Streams route, the call task, Whisper and Piper are the real
+//! ones; only tenancy and the CRM are replaced (one demo tenant, actions
+//! logged in memory: see [`super::brain`]), and there is no voice webhook (the
+//! harness issues the call token itself). That keeps a profiling run
+//! self-contained while timing everything a call does; the production path
+//! end to end is [`super::remote`] (against a spawned or running server).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -17,6 +16,8 @@ use tokio::sync::Notify;
 
 use super::HarnessError;
 use super::brain::{AssistantBrain, Effects};
+use super::manifest::CallPlan;
+use super::target::{PlacedCall, ServerRecord, Target, TargetInfo, TurnProbe};
 use crate::config::SttModel;
 use crate::speech::ModelPaths;
 use crate::speech::stt::{WhisperConfig, WhisperEngine};
@@ -37,16 +38,6 @@ use crate::telephony::signature::{TwilioVerifier, compute};
 const LOCAL_AUTH_TOKEN: &str = "harness-local-twilio-auth-token";
 const TENANT: &str = "acme";
 const VOICE_KEY: &str = "acme/joe";
-
-/// Where and how to open one call's Media Stream.
-#[derive(Debug, Clone)]
-pub struct PlacedCall {
-    pub call_id: String,
-    pub call_sid: String,
-    pub ws_url: String,
-    pub signature: String,
-    pub parameters: Vec<(String, String)>,
-}
 
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
@@ -75,7 +66,7 @@ struct Directory {
 impl CallDirectory for Directory {
     fn open(&self, claims: CallClaims, start: StartMeta) -> BoxFuture<'_, Result<CallSetup, String>> {
         let scenario = start.custom_parameters.get("scenario").cloned().unwrap_or_default();
-        let effects = Arc::new(Mutex::new(Effects::default()));
+        let effects = Arc::new(Mutex::new(Effects { observed_via: "memory".into(), ..Default::default() }));
         lock(&self.calls.effects).insert(claims.call_id.clone(), Arc::clone(&effects));
         let assistant = AssistantBrain::new(&scenario, effects);
         let greeting = assistant.greeting();
@@ -113,6 +104,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 pub struct InProcessServer {
     ws_url: String,
+    description: String,
     tokens: CallTokens,
     calls: Arc<Calls>,
     runtime: Arc<CallRuntime>,
@@ -146,6 +138,14 @@ impl InProcessServer {
         for line in [greeting.as_str(), settings.filler_text.as_str()] {
             tts.prompt(VOICE_KEY, line).await.map_err(|e| err(&e))?;
         }
+        let description = format!(
+            "in-process (Media Streams route, call pipeline, Whisper {} {} worker(s) x {} thread(s), Piper x{}, assistant policy; CRM in memory), end silence {} ms",
+            options.stt_model.name(),
+            options.stt_workers,
+            options.stt_threads,
+            options.tts_workers,
+            settings.endpoint.end_silence_ms
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| err(&e))?;
         let addr = listener.local_addr().map_err(|e| err(&e))?;
         let calls = Arc::new(Calls::default());
@@ -176,6 +176,7 @@ impl InProcessServer {
         });
         Ok(InProcessServer {
             ws_url: format!("ws://{addr}{MEDIA_STREAM_PATH}"),
+            description,
             tokens,
             calls,
             runtime,
@@ -185,16 +186,18 @@ impl InProcessServer {
     }
 
     /// Registers a call as the voice webhook would and says how to stream it.
-    pub fn place_call(&self, index: usize, scenario: &str) -> PlacedCall {
+    pub fn place(&self, index: usize, scenario: &str) -> PlacedCall {
         let call_id = format!("harness-call-{index}");
         let call_sid = format!("CA{:032x}", index as u128 + (u128::from(std::process::id()) << 64));
         let token = self.tokens.issue(&call_id, TENANT, &call_sid, chrono::Utc::now().timestamp());
         PlacedCall {
             call_id,
             call_sid,
+            from: crate::assistant::fixtures::CALLER_PHONE.into(),
             signature: compute(LOCAL_AUTH_TOKEN, &self.ws_url, &[]),
             ws_url: self.ws_url.clone(),
             parameters: vec![("token".into(), token), ("scenario".into(), scenario.into())],
+            prepared_appointment: None,
         }
     }
 
@@ -216,17 +219,47 @@ impl InProcessServer {
     pub fn effects(&self, call_id: &str) -> Option<Effects> {
         lock(&self.calls.effects).get(call_id).map(|e| lock(e).clone())
     }
+}
 
-    /// Caller speech turns the policy has answered so far on a call.
-    pub fn answered_turns(&self, call_id: &str) -> usize {
-        lock(&self.calls.effects)
-            .get(call_id)
-            .map(|e| lock(e).turns.iter().filter(|t| !t.input.is_empty()).count())
-            .unwrap_or(0)
+/// Caller speech turns the policy has answered so far on a call.
+fn answered(calls: &Calls, call_id: &str) -> usize {
+    lock(&calls.effects).get(call_id).map(|e| lock(e).turns.iter().filter(|t| !t.input.is_empty()).count()).unwrap_or(0)
+}
+
+impl Target for InProcessServer {
+    fn info(&self) -> TargetInfo {
+        TargetInfo { kind: "in-process".into(), url: None, description: self.description.clone() }
     }
 
-    /// Calls running on the call workers now.
-    pub fn active_calls(&self) -> usize {
-        self.runtime.active()
+    fn place_call<'a>(&'a self, index: usize, plan: &'a CallPlan) -> BoxFuture<'a, Result<PlacedCall, String>> {
+        Box::pin(async move { Ok(self.place(index, &plan.scenario)) })
+    }
+
+    fn probe(&self, call: &PlacedCall) -> Option<TurnProbe> {
+        let calls = Arc::clone(&self.calls);
+        let call_id = call.call_id.clone();
+        Some(Arc::new(move || answered(&calls, &call_id)))
+    }
+
+    fn record<'a>(&'a self, call: &'a PlacedCall, _plan: &'a CallPlan) -> BoxFuture<'a, Result<ServerRecord, String>> {
+        Box::pin(async move {
+            let summary = self
+                .summary(&call.call_id, Duration::from_secs(10))
+                .await
+                .ok_or_else(|| "the server kept no record of the call".to_string())?;
+            Ok(ServerRecord {
+                call_id: Some(summary.call_id),
+                turns: summary.turns,
+                effects: self.effects(&call.call_id),
+            })
+        })
+    }
+
+    fn active_calls(&self) -> BoxFuture<'_, Option<usize>> {
+        Box::pin(async move { Some(self.runtime.active()) })
+    }
+
+    fn pid(&self) -> Option<u32> {
+        Some(std::process::id())
     }
 }
