@@ -91,7 +91,7 @@ async fn main() -> Result<(), SpeechError> {
     for (name, config, prompt) in configs {
         let source = if name.starts_with("tiny.en from ") { also.as_ref().unwrap_or(&paths) } else { &paths };
         let engine = WhisperEngine::load(source, config)?;
-        let options = SttOptions { initial_prompt: prompt.then(|| TENANT_PROMPT.to_string()) };
+        let options = SttOptions { initial_prompt: prompt.then(|| TENANT_PROMPT.to_string()), ..Default::default() };
         let mut scores = Vec::new();
         let mut times: Vec<Duration> = Vec::new();
         let mut cpu: Vec<Duration> = Vec::new();

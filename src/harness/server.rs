@@ -79,7 +79,8 @@ impl CallDirectory for Directory {
                 brain,
                 greeting,
                 voice_key: VOICE_KEY.into(),
-                stt_prompt: Some("Acme Plumbing. Water heater, drain, burst pipe, appointment.".into()),
+                // As the production directory: no vocabulary prompt.
+                stt_prompt: None,
                 recording: None,
             })
         })
@@ -138,6 +139,8 @@ impl InProcessServer {
         for line in [greeting.as_str(), settings.filler_text.as_str()] {
             tts.prompt(VOICE_KEY, line).await.map_err(|e| err(&e))?;
         }
+        // What the server does at start-up: the catalog's fixed sentences.
+        tts.warm(&crate::assistant::locale::fixed_lines(crate::domain::Language::En)).await;
         let description = format!(
             "in-process (Media Streams route, call pipeline, Whisper {} {} worker(s) x {} thread(s), Piper x{}, assistant policy; CRM in memory), end silence {} ms",
             options.stt_model.name(),

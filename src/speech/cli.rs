@@ -69,7 +69,7 @@ pub async fn transcribe(config: &Config, args: TranscribeArgs) -> anyhow::Result
     let load_started = Instant::now();
     let engine = WhisperEngine::load(&paths, WhisperConfig { model: config.stt_model, ..WhisperConfig::default() })?;
     let load = load_started.elapsed();
-    let options = SttOptions { initial_prompt: args.prompt };
+    let options = SttOptions { initial_prompt: args.prompt, ..Default::default() };
     let transcript = engine.transcribe(Utterance::Pcm16k(pcm), options).await?;
     if args.json {
         let out = serde_json::json!({

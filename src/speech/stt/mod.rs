@@ -47,6 +47,10 @@ pub struct SttOptions {
     /// Text Whisper is primed with, e.g. the tenant's vocabulary
     /// ("Acme Plumbing. Water heater, drain cleaning, sump pump.").
     pub initial_prompt: Option<String>,
+    /// Decode with a much wider encoder window than the utterance needs
+    /// (slower). A second try for a short clip the trimmed window heard as
+    /// nothing: tiny.en sometimes emits end-of-text at once on ~1 s clips.
+    pub wide_context: bool,
 }
 
 /// What came back, with where the time went.

@@ -27,6 +27,8 @@ use crate::speech::pool::Pool;
 const FRAMES_PER_SECOND: usize = 50;
 /// Full encoder window.
 const MAX_AUDIO_CTX: usize = 1500;
+/// Encoder frames added for [`SttOptions::wide_context`] (~5 s of context).
+const WIDE_CONTEXT_MARGIN: usize = 256;
 /// whisper.cpp refuses input shorter than 1 s; pad a little past it.
 const MIN_SAMPLES: usize = WHISPER_RATE as usize * 11 / 10;
 
@@ -237,7 +239,8 @@ impl Worker {
             params.set_temperature_inc(0.0);
         }
         if self.config.trim_audio_ctx {
-            params.set_audio_ctx(audio_ctx_for(pcm.len(), self.config.audio_ctx_margin) as i32);
+            let margin = if options.wide_context { WIDE_CONTEXT_MARGIN } else { self.config.audio_ctx_margin };
+            params.set_audio_ctx(audio_ctx_for(pcm.len(), margin) as i32);
         }
         if self.config.repetition_guard {
             params.set_max_tokens(max_tokens_for(pcm.len()));

@@ -435,7 +435,7 @@ impl CallTask {
             }
             let mut audio = std::mem::take(&mut self.held_audio);
             audio.extend_from_slice(&utterance.audio);
-            TurnSource::Speech { audio, speculation: None }
+            TurnSource::Speech { audio, voiced_ms: utterance.voiced_ms, speculation: None }
         } else {
             let rx = match speculation {
                 Some(spec) if utterance.speculation == Some(spec.id) => Some(spec.rx),
@@ -445,7 +445,7 @@ impl CallTask {
                 }
                 None => None,
             };
-            TurnSource::Speech { audio: utterance.audio, speculation: rx }
+            TurnSource::Speech { audio: utterance.audio, voiced_ms: utterance.voiced_ms, speculation: rx }
         };
         self.start_turn(source, now, wait);
     }

@@ -18,7 +18,12 @@ use crate::telephony::ports::{CallBrain, CallerInput, Reply};
 pub(super) type SttResult = Result<Transcript, SpeechError>;
 
 pub(super) enum TurnSource {
-    Speech { audio: Vec<i16>, speculation: Option<oneshot::Receiver<SttResult>> },
+    /// `voiced_ms`: how much of it the VAD judged to be speech.
+    Speech {
+        audio: Vec<i16>,
+        voiced_ms: u32,
+        speculation: Option<oneshot::Receiver<SttResult>>,
+    },
     Dtmf(char),
     Silence,
 }
@@ -57,7 +62,9 @@ pub(super) fn transcribe_in_background(
     let (tx, rx) = oneshot::channel();
     let mulaw = codec::encode(audio);
     let handle = tokio::task::spawn_local(async move {
-        let result = stt.transcribe(Utterance::MuLaw8k(mulaw), SttOptions { initial_prompt: prompt }).await;
+        let result = stt
+            .transcribe(Utterance::MuLaw8k(mulaw), SttOptions { initial_prompt: prompt, ..Default::default() })
+            .await;
         let _ = tx.send(result);
     });
     (rx, handle)
@@ -71,7 +78,7 @@ pub(super) async fn run(ctx: TurnContext, source: TurnSource) {
     let input = match source {
         TurnSource::Dtmf(digit) => CallerInput::Dtmf(digit),
         TurnSource::Silence => CallerInput::Silence,
-        TurnSource::Speech { audio, speculation } => {
+        TurnSource::Speech { audio, voiced_ms, speculation } => {
             let mut speculative = false;
             let mut result = None;
             if let Some(rx) = speculation
@@ -80,13 +87,17 @@ pub(super) async fn run(ctx: TurnContext, source: TurnSource) {
                 speculative = true;
                 result = Some(r);
             }
-            let result = match result {
+            let mut result = match result {
                 Some(r) => r,
-                None => {
-                    let options = SttOptions { initial_prompt: ctx.stt_prompt.clone() };
-                    ctx.stt.transcribe(Utterance::MuLaw8k(codec::encode(&audio)), options).await
-                }
+                None => transcribe(&ctx, &audio, false).await,
             };
+            // Real speech heard as nothing: one more try with a wide window
+            // rather than leaving the caller in silence until the no-input
+            // prompt.
+            if voiced_ms >= RETRY_MIN_VOICED_MS && result.as_ref().is_ok_and(|t| clean_transcript(&t.text).is_empty()) {
+                tracing::debug!(voiced_ms, "speech transcribed as nothing; retrying with a wide window");
+                result = transcribe(&ctx, &audio, true).await;
+            }
             match result {
                 Ok(t) => {
                     let text = clean_transcript(&t.text);
@@ -126,6 +137,15 @@ pub(super) async fn run(ctx: TurnContext, source: TurnSource) {
     send(JobEvent::Done { turn });
 }
 
+/// Voiced speech that is worth a second transcription when the first heard
+/// nothing (a cough or a click is shorter).
+const RETRY_MIN_VOICED_MS: u32 = 400;
+
+async fn transcribe(ctx: &TurnContext, audio: &[i16], wide_context: bool) -> SttResult {
+    let options = SttOptions { initial_prompt: ctx.stt_prompt.clone(), wide_context };
+    ctx.stt.transcribe(Utterance::MuLaw8k(codec::encode(audio)), options).await
+}
+
 /// Drops Whisper's non-speech annotations (`[BLANK_AUDIO]`, `(coughs)`,
 /// `*music*`) and collapses whitespace.
 pub(super) fn clean_transcript(text: &str) -> String {
@@ -146,7 +166,99 @@ pub(super) fn clean_transcript(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::clean_transcript;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::speech::stt::BoxFuture;
+    use crate::speech::tts::SentenceStream;
+
+    /// Hears nothing in the trimmed window, "Sarah Johnson." in the wide one.
+    #[derive(Default)]
+    struct ShyWhisper {
+        calls: AtomicUsize,
+    }
+
+    impl SpeechToText for ShyWhisper {
+        fn transcribe(&self, _audio: Utterance, options: SttOptions) -> BoxFuture<'_, Result<Transcript, SpeechError>> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            let text = if options.wide_context { "Sarah Johnson." } else { " [BLANK_AUDIO]" };
+            let t = Transcript {
+                text: text.into(),
+                audio: Duration::ZERO,
+                queued: Duration::ZERO,
+                decode: Duration::ZERO,
+                cpu: Duration::ZERO,
+            };
+            Box::pin(async move { Ok(t) })
+        }
+        fn queue_depth(&self) -> usize {
+            0
+        }
+    }
+
+    struct Silent;
+
+    impl TextToSpeech for Silent {
+        fn stream(&self, _text: &str, _format: AudioFormat) -> BoxFuture<'_, Result<SentenceStream, SpeechError>> {
+            Box::pin(async { Ok(mpsc::channel(1).1) })
+        }
+        fn prompt(&self, _key: &str, _text: &str) -> BoxFuture<'_, Result<Arc<[u8]>, SpeechError>> {
+            Box::pin(async { Ok(Arc::from(Vec::new())) })
+        }
+        fn queue_depth(&self) -> usize {
+            0
+        }
+    }
+
+    #[derive(Default)]
+    struct Echo {
+        heard: Mutex<Vec<CallerInput>>,
+    }
+
+    impl CallBrain for Echo {
+        fn respond(&self, input: CallerInput) -> crate::telephony::ports::BoxFuture<'_, Result<Reply, String>> {
+            self.heard.lock().unwrap().push(input);
+            Box::pin(async { Ok(Reply { text: "Thanks.".into(), ..Default::default() }) })
+        }
+    }
+
+    async fn turn_with(voiced_ms: u32) -> (Vec<JobEvent>, usize, Vec<CallerInput>) {
+        let (stt, brain) = (Arc::new(ShyWhisper::default()), Arc::new(Echo::default()));
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let ctx = TurnContext {
+            turn: 1,
+            stt: Arc::clone(&stt) as Arc<dyn SpeechToText>,
+            tts: Arc::new(Silent),
+            brain: Arc::clone(&brain) as Arc<dyn CallBrain>,
+            stt_prompt: None,
+            events: tx,
+        };
+        run(ctx, TurnSource::Speech { audio: vec![0; 8000], voiced_ms, speculation: None }).await;
+        let mut events = Vec::new();
+        while let Ok(e) = rx.try_recv() {
+            events.push(e);
+        }
+        let heard = brain.heard.lock().unwrap().clone();
+        (events, stt.calls.load(Ordering::SeqCst), heard)
+    }
+
+    #[tokio::test]
+    async fn speech_heard_as_nothing_is_transcribed_again_with_a_wide_window() {
+        let (events, calls, heard) = turn_with(820).await;
+        assert_eq!(calls, 2);
+        assert!(matches!(&events[0], JobEvent::Transcribed { text, .. } if text == "Sarah Johnson."), "{events:?}");
+        assert_eq!(heard, vec![CallerInput::Speech("Sarah Johnson.".into())]);
+    }
+
+    #[tokio::test]
+    async fn a_cough_is_not_transcribed_twice_and_makes_no_turn() {
+        let (events, calls, heard) = turn_with(120).await;
+        assert_eq!(calls, 1);
+        assert!(matches!(&events[..], [JobEvent::Transcribed { text, .. }] if text.is_empty()), "{events:?}");
+        assert!(heard.is_empty());
+    }
 
     #[test]
     fn non_speech_annotations_are_dropped() {
