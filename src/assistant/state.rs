@@ -102,6 +102,10 @@ pub struct ConversationState {
 impl ConversationState {
     /// True when the caller gave us something worth a callback if they leave.
     pub fn has_partial_intake(&self) -> bool {
-        !self.booked && (self.name.is_some() || self.problem.is_some() || self.address.is_some())
+        // Only while something is still being arranged: a caller who just
+        // cancelled or asked a question has nothing left open.
+        !self.booked
+            && self.goal != Goal::None
+            && (self.name.is_some() || self.problem.is_some() || self.address.is_some())
     }
 }

@@ -151,6 +151,20 @@ fn hang_up_mid_intake_queues_a_callback() {
 }
 
 #[test]
+fn hang_up_with_nothing_left_open_queues_nothing() {
+    // A returning caller (name known) who cancelled and was asked "anything else?".
+    let mut c = Call::new();
+    c.open();
+    c.state.name = Some("John Smith".into());
+    c.state.problem = Some("leaking water heater".into());
+    c.state.goal = crate::assistant::state::Goal::None;
+    c.state.stage = Stage::AnythingElse;
+    assert!(hang_up(&c.state, &c.ctx()).is_empty(), "nothing was being arranged");
+    c.state.goal = crate::assistant::state::Goal::Book;
+    assert!(!hang_up(&c.state, &c.ctx()).is_empty(), "a booking in progress is worth a callback");
+}
+
+#[test]
 fn after_hours_emergency_alerts_now_and_books_inside_hours() {
     let mut c = Call::new();
     c.now = chicago(2026, 11, 27, 19, 30); // Friday evening
