@@ -164,8 +164,11 @@ fn tts(c: &mut Criterion) {
             cpu.as_secs_f64() / audio.as_secs_f64()
         );
     }
-    let one_thread =
-        PiperEngine::load(&paths, PiperConfig { threads_per_worker: 1, ..PiperConfig::default() }).unwrap();
+    let one_thread = PiperEngine::load(
+        &paths,
+        PiperConfig { threads_per_worker: 1, piece_cache_bytes: 0, ..PiperConfig::default() },
+    )
+    .unwrap();
     group.bench_function(BenchmarkId::new("first_audio_1thread", "1_sentence"), |b| {
         b.iter(|| rt.block_on(synthesize_all(&one_thread, ONE_SENTENCE, AudioFormat::MuLaw8k)).unwrap())
     });

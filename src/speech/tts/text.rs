@@ -95,8 +95,9 @@ pub fn pieces(text: &str) -> Vec<Piece> {
     out
 }
 
-/// `(first clause with its mark, rest)` when the clause has at least two words
-/// and the rest at least three.
+/// `(first clause with its mark, rest)` when the rest has at least three words.
+/// A one-word head ("Okay,") is the best case: it is usually remembered
+/// audio, and the rest is synthesised while it plays.
 fn split_after_first_clause(sentence: &str) -> Option<(String, String)> {
     let chars: Vec<(usize, char)> = sentence.char_indices().collect();
     for (n, &(at, c)) in chars.iter().enumerate() {
@@ -104,7 +105,7 @@ fn split_after_first_clause(sentence: &str) -> Option<(String, String)> {
         if is_clause_mark(c) && followed_by_space {
             let head = &sentence[..at + c.len_utf8()];
             let tail = sentence[at + c.len_utf8()..].trim();
-            if head.split_whitespace().count() >= 2 && tail.split_whitespace().count() >= 3 {
+            if tail.split_whitespace().count() >= 3 {
                 return Some((head.to_string(), tail.to_string()));
             }
             return None;
@@ -181,8 +182,8 @@ mod tests {
             ]
         );
         assert_eq!(pieces("Got it, that's a drain cleaning.")[0].text, "Got it,");
+        assert_eq!(pieces("Okay, see you then.")[0].text, "Okay,");
         // Too short to be worth a cut.
-        assert_eq!(pieces("Okay, see you then.").len(), 1);
         assert_eq!(pieces("Got it, thanks.").len(), 1);
         assert_eq!(pieces("That is $1,200 in total for the repair.").len(), 1);
     }
