@@ -7,88 +7,50 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::json;
-use support::call_harness::{engines, fixture, transcribe};
+use support::call_harness::{fixture, transcribe};
 use support::fake_media_client::{FakeTwilioCall, Pace};
-use support::fake_twilio_rest::FakeTwilioRest;
-use support::{Backend, TestApp, TestTenant, fresh_database_url, test_config};
-use switchboard::app::AppState;
+use support::phone_app::{PhoneApp, token_from};
+use support::{Backend, TestApp, TestTenant};
 use switchboard::speech::codec;
 use switchboard::speech::ogg_opus::decode;
 use switchboard::store::calls::{self, Call};
-use switchboard::telephony::ports::CallSettings;
-use switchboard::telephony::service::Telephony;
-use switchboard::telephony::signature::compute;
 use tokio::time::Instant;
 
-const PUBLIC: &str = "https://switchboard.test";
 const CALLER: &str = "+15557654321";
 
 struct App {
-    app: TestApp,
-    auth_token: String,
+    phone: PhoneApp,
     recordings: tempfile::TempDir,
-    _twilio: FakeTwilioRest,
 }
 
 async fn start() -> App {
-    let twilio = FakeTwilioRest::start().await;
     let recordings = tempfile::tempdir().unwrap();
-    let (url, dir) = fresh_database_url(Backend::Sqlite).await;
-    let config = test_config(
-        &url,
-        &[
-            ("TWILIO_AUTH_TOKEN", twilio.auth_token.as_str()),
-            ("TWILIO_ACCOUNT_SID", twilio.account_sid.as_str()),
-            ("TWILIO_API_BASE", twilio.base_url.as_str()),
-            ("RECORDINGS_DIR", recordings.path().to_str().unwrap()),
-        ],
-    );
-    let mut state = AppState::build(config).await.expect("app state");
-    let (stt, tts) = engines();
-    let settings = CallSettings { filler_after: Duration::from_secs(30), ..CallSettings::default() };
-    let telephony =
-        Telephony::with_engines(&state.config, state.db.clone(), Arc::clone(&state.sessions), stt, tts, settings);
-    state.telephony = Some(Arc::new(telephony));
-    let auth_token = twilio.auth_token.clone();
-    let app = TestApp::serve(state, Backend::Sqlite, dir).await;
-    App { app, auth_token, recordings, _twilio: twilio }
+    let phone = PhoneApp::start(Backend::Sqlite, &[("RECORDINGS_DIR", recordings.path().to_str().unwrap())]).await;
+    App { phone, recordings }
 }
 
 impl App {
     /// The voice webhook as Twilio calls it; returns the per-call token.
     async fn ring(&self, call_sid: &str, to: &str) -> String {
-        let path = "/v1/twilio/voice";
-        let params: Vec<(String, String)> =
-            [("CallSid", call_sid), ("From", CALLER), ("To", to), ("CallStatus", "ringing")]
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-        let signature = compute(&self.auth_token, &format!("{PUBLIC}{path}"), &params);
-        let res = self.app.client.post(self.app.url(path)).form(&params).header("X-Twilio-Signature", signature);
-        let twiml = res.send().await.unwrap().text().await.unwrap();
-        let start = twiml.find(r#"<Parameter name="token" value=""#).expect("token parameter") + 31;
-        let end = twiml[start..].find('"').unwrap() + start;
-        twiml[start..end].to_string()
+        let form = [("CallSid", call_sid), ("From", CALLER), ("To", to), ("CallStatus", "ringing")];
+        let (status, twiml) = self.phone.webhook("/v1/twilio/voice", &form, true).await;
+        assert_eq!(status, 200, "{twiml}");
+        token_from(&twiml)
     }
 
     /// Opens the media stream a second after the webhook, like Twilio.
     async fn connect(&self, call_sid: &str, token: &str) -> FakeTwilioCall {
         tokio::time::sleep(Duration::from_secs(1)).await;
-        let ws_url = format!("{}/v1/twilio/media-stream", self.app.base.replace("http://", "ws://"));
-        let signature = compute(&self.auth_token, "wss://switchboard.test/v1/twilio/media-stream", &[]);
-        let mut call = FakeTwilioCall::connect(&ws_url, Some(&signature), call_sid).await.expect("upgrade");
-        call.start(&[("token", token)]);
-        call
+        self.phone.connect(call_sid, token).await
     }
 
     /// The call once it has ended and (when recorded) its recording is linked.
     async fn ended_call(&self, tenant: &str, call_sid: &str, recorded: bool) -> Call {
-        let db = &self.app.state.db;
+        let db = &self.phone.app.state.db;
         for _ in 0..200 {
             let c = calls::get_by_sid(db, tenant, call_sid).await.unwrap();
             if c.ended_at.is_some() && (!recorded || c.recording.is_some()) {
@@ -139,9 +101,9 @@ async fn enable_recording(app: &TestApp, t: &TestTenant) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_recorded_call_says_so_and_is_linked_served_and_private() {
     let a = start().await;
-    let acme = a.app.create_tenant("Acme Plumbing", Some("+15550003001")).await;
-    let bolt = a.app.create_tenant("Bolt Electric", Some("+15550003002")).await;
-    enable_recording(&a.app, &acme).await;
+    let acme = a.phone.app.create_tenant("Acme Plumbing", Some("+15550003001")).await;
+    let bolt = a.phone.app.create_tenant("Bolt Electric", Some("+15550003002")).await;
+    enable_recording(&a.phone.app, &acme).await;
 
     let call_sid = "CA00000000000000000000000000000301";
     let token = a.ring(call_sid, "+15550003001").await;
@@ -193,15 +155,16 @@ async fn a_recorded_call_says_so_and_is_linked_served_and_private() {
     assert!(loud * 10 >= spoken * 7, "caller side: {loud} loud frames of {spoken} spoken");
 
     // The API links and serves it to Acme only.
-    let (status, json) = a.app.call(Method::GET, &format!("/v1/crm/calls/{}", stored.id), &acme.api_key, None).await;
+    let (status, json) =
+        a.phone.app.call(Method::GET, &format!("/v1/crm/calls/{}", stored.id), &acme.api_key, None).await;
     assert_eq!(status, 200);
     assert_eq!(json["recording"]["url"], format!("/v1/crm/calls/{}/recording", stored.id));
-    let url = a.app.url(json["recording"]["url"].as_str().unwrap());
-    let res = a.app.client.get(&url).header("x-api-key", &acme.api_key).send().await.unwrap();
+    let url = a.phone.app.url(json["recording"]["url"].as_str().unwrap());
+    let res = a.phone.app.client.get(&url).header("x-api-key", &acme.api_key).send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "audio/ogg");
     assert_eq!(res.bytes().await.unwrap().len(), bytes.len());
-    let res = a.app.client.get(&url).header("x-api-key", &bolt.api_key).send().await.unwrap();
+    let res = a.phone.app.client.get(&url).header("x-api-key", &bolt.api_key).send().await.unwrap();
     assert_eq!(res.status(), 404, "another tenant cannot fetch it");
 
     // Bolt records nothing (the default): no notice, no file, no link.

@@ -6,77 +6,25 @@
 
 mod support;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use support::call_harness::{engines, fixture, transcribe};
-use support::fake_media_client::{FakeTwilioCall, Pace};
-use support::fake_twilio_rest::FakeTwilioRest;
-use support::{Backend, TestApp, fresh_database_url, test_config};
-use switchboard::app::AppState;
+use support::Backend;
+use support::call_harness::{fixture, transcribe};
+use support::fake_media_client::Pace;
+use support::phone_app::{PhoneApp, token_from};
 use switchboard::store::callbacks::CallbackReason;
 use switchboard::store::conversations::{self, ConversationQuery};
 use switchboard::store::{callbacks, calls};
-use switchboard::telephony::ports::CallSettings;
-use switchboard::telephony::service::Telephony;
-use switchboard::telephony::signature::compute;
 
-const PUBLIC: &str = "https://switchboard.test";
 const TENANT_PHONE: &str = "+15550001111";
 const CALLER: &str = "+15557654321";
 
-struct App {
-    app: TestApp,
-    auth_token: String,
-    _twilio: FakeTwilioRest,
-}
-
-async fn start(backend: Backend) -> App {
-    let twilio = FakeTwilioRest::start().await;
-    let (url, dir) = fresh_database_url(backend).await;
-    let config = test_config(
-        &url,
-        &[
-            ("TWILIO_AUTH_TOKEN", twilio.auth_token.as_str()),
-            ("TWILIO_ACCOUNT_SID", twilio.account_sid.as_str()),
-            ("TWILIO_API_BASE", twilio.base_url.as_str()),
-        ],
-    );
-    assert_eq!(config.public_base_url, PUBLIC);
-    let mut state = AppState::build(config).await.expect("app state");
-    let (stt, tts) = engines();
-    // No "one moment" filler: the test transcribes the reply itself.
-    let settings = CallSettings { filler_after: Duration::from_secs(30), ..CallSettings::default() };
-    let telephony =
-        Telephony::with_engines(&state.config, state.db.clone(), Arc::clone(&state.sessions), stt, tts, settings);
-    state.telephony = Some(Arc::new(telephony));
-    let auth_token = twilio.auth_token.clone();
-    let app = TestApp::serve(state, backend, dir).await;
-    App { app, auth_token, _twilio: twilio }
-}
-
-impl App {
-    /// POSTs a Twilio-signed form webhook (signed over the public URL, as behind a proxy).
-    async fn webhook(&self, path: &str, form: &[(&str, &str)], signed: bool) -> (u16, String) {
-        let params: Vec<(String, String)> = form.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let mut request = self.app.client.post(self.app.url(path)).form(&params);
-        if signed {
-            request =
-                request.header("X-Twilio-Signature", compute(&self.auth_token, &format!("{PUBLIC}{path}"), &params));
-        }
-        let response = request.send().await.unwrap();
-        (response.status().as_u16(), response.text().await.unwrap())
-    }
+async fn start(backend: Backend) -> PhoneApp {
+    PhoneApp::start(backend, &[]).await
 }
 
 fn sid(n: u8) -> String {
     format!("CA{:032x}", u128::from(n) * 0x2222)
-}
-
-fn token_from(twiml: &str) -> String {
-    let start = twiml.find(r#"<Parameter name="token" value=""#).expect("token parameter") + 31;
-    let end = twiml[start..].find('"').unwrap() + start;
-    twiml[start..end].to_string()
 }
 
 async fn a_phone_call_end_to_end(backend: Backend) {
@@ -140,10 +88,7 @@ async fn a_phone_call_end_to_end(backend: Backend) {
     // Twilio opens the stream about a second after fetching the TwiML; the
     // webhook used that second to put the greeting in the prompt cache.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let ws_url = format!("{}/v1/twilio/media-stream", a.app.base.replace("http://", "ws://"));
-    let signature = compute(&a.auth_token, "wss://switchboard.test/v1/twilio/media-stream", &[]);
-    let mut call = FakeTwilioCall::connect(&ws_url, Some(&signature), &call_sid).await.expect("upgrade");
-    call.start(&[("token", &token)]);
+    let mut call = a.connect(&call_sid, &token).await;
     let r = call.wait_for("greeting", Duration::from_secs(5), |r| !r.media.is_empty()).await;
     let greeting_latency = r.first_media_at().unwrap() - call.started_at;
     println!("greeting after {greeting_latency:?}");

@@ -175,3 +175,4 @@ pub fn at(days: i64, hour: u32) -> String {
 pub mod call_harness;
 pub mod fake_media_client;
 pub mod fake_twilio_rest;
+pub mod phone_app;
