@@ -43,6 +43,9 @@ SCENARIOS = {
             ("Forty two Oak Street.", None),
             ("Tomorrow morning would be great.", None),
             ("Yes, that works.", None),
+            # Against a live calendar the agent may counter-offer before the
+            # read-back, so the script confirms once more.
+            ("Yes, please book it.", None),
         ],
     },
     "emergency": {
@@ -60,6 +63,7 @@ SCENARIOS = {
             ("I need to reschedule my appointment.", "reschedule"),
             ("Can we do Friday afternoon instead?", None),
             ("Yes, that's fine.", None),
+            ("Yes, that's right.", None),
         ],
     },
     "cancel": {
