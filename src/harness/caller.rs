@@ -353,7 +353,15 @@ fn attach_server_record(result: &mut CallResult, plan: &CallPlan, record: Server
     }
     result.extra_server_turns = turns.len() - matched;
     if plan.complete {
-        result.outcome_ok = effects.as_ref().map(|e| e.satisfies(&plan.outcome));
+        // An interruption is judged by what the caller saw (a `clear` after
+        // they spoke over the agent), not by the CRM: the scripted caller
+        // hangs up right after it, which the server rightly files as an
+        // abandoned call.
+        let interrupted = result.turns.iter().any(|t| t.barge_in_ms.is_some());
+        result.outcome_ok = match plan.outcome.as_str() {
+            "interrupted" => Some(interrupted),
+            outcome => effects.as_ref().map(|e| e.satisfies(outcome)),
+        };
     }
     result.effects = effects;
 }
@@ -428,7 +436,39 @@ fn signed_ms(at: Instant, reference: Instant) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::pair_turns;
+    use super::*;
+
+    fn barge_in_plan() -> CallPlan {
+        let fixture: Fixture = serde_json::from_value(serde_json::json!({
+            "id": "barge_in-t1-us-clean", "file": "core/barge_in-t1-us-clean.wav",
+            "text": "Sorry, wait, I have a question.", "voice": "us", "noise": "clean", "snr_db": null,
+            "scenario": "barge_in", "turn": 1, "turns_in_scenario": 1, "intent": null,
+            "outcome": "interrupted", "barge_in": true
+        }))
+        .expect("fixture");
+        CallPlan {
+            name: "barge_in/us/clean".into(),
+            scenario: "barge_in".into(),
+            outcome: "interrupted".into(),
+            turns: vec![fixture],
+            complete: true,
+        }
+    }
+
+    /// The scripted interrupter hangs up at once, so the server files an
+    /// abandoned call with a callback; what counts is that `clear` came.
+    #[test]
+    fn an_interruption_is_judged_by_the_clear_not_the_crm() {
+        let plan = barge_in_plan();
+        let abandoned = || Effects { callback_queued: true, ..Default::default() };
+        for (cleared, ok) in [(Some(261.0), true), (None, false)] {
+            let mut result = CallResult::new(&plan, "c1");
+            result.turns[0].barge_in_ms = cleared;
+            let record = ServerRecord { call_id: None, turns: Vec::new(), effects: Some(abandoned()) };
+            attach_server_record(&mut result, &plan, record);
+            assert_eq!(result.outcome_ok, Some(ok), "clear after {cleared:?} ms");
+        }
+    }
 
     #[test]
     fn an_unheard_turn_does_not_shift_the_later_ones() {
