@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Db, Result, StoreError, new_id, now};
+use super::{Db, Result, StoreError, found, new_id, now};
 use crate::domain::{BusinessProfile, Language, ServiceOffering, WeeklyHours};
 use crate::with_pool;
 
@@ -335,10 +335,7 @@ pub async fn update(db: &Db, b: &Business) -> Result<()> {
     b.updated_at = now();
     let done = with_pool!(db, |p| bind_all!(sqlx::query(sql), &b).execute(p).await.map(|r| r.rows_affected()))
         .map_err(|e| StoreError::on_unique(e, "another business already uses this phone number"))?;
-    if done == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    found(done)
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<Business> {

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Db, Result, StoreError, new_id, now};
+use super::{Db, Result, StoreError, found, new_id, now};
 use crate::with_pool;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
@@ -190,10 +190,7 @@ pub async fn update(db: &Db, tenant: &str, call_sid: &str, u: CallUpdate<'_>) ->
     .execute(p)
     .await
     .map(|r| r.rows_affected()))?;
-    if done == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    found(done)
 }
 
 pub async fn add_turn(db: &Db, tenant: &str, call_id: &str, t: &CallTurn) -> Result<()> {

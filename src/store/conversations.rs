@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Db, Result, StoreError, new_id, now};
+use super::{Db, Result, StoreError, found, new_id, now};
 use crate::with_pool;
 
 crate::text_enum! {
@@ -163,10 +163,7 @@ pub async fn update_state(
     .execute(p)
     .await
     .map(|r| r.rows_affected()))?;
-    if done == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    found(done)
 }
 
 pub async fn get(db: &Db, tenant: &str, id: &str) -> Result<ConversationWithMessages> {

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Db, Result, StoreError, like_pattern, new_id, now};
+use super::{Db, Result, StoreError, found, like_pattern, new_id, now};
 use crate::with_pool;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
@@ -217,9 +217,7 @@ pub async fn update(db: &Db, tenant: &str, id: &str, patch: CustomerPatch) -> Re
         .map(|r| r.rows_affected())
     })
     .map_err(|e| StoreError::on_unique(e, "a customer with this phone number already exists"))?;
-    if done == 0 {
-        return Err(StoreError::NotFound);
-    }
+    found(done)?;
     Ok(c)
 }
 
@@ -231,10 +229,7 @@ pub async fn delete(db: &Db, tenant: &str, id: &str) -> Result<()> {
         .execute(p)
         .await
         .map(|r| r.rows_affected()))?;
-    if done == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    found(done)
 }
 
 /// Records STOP/START from SMS on every customer with that number.

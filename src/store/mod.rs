@@ -63,6 +63,12 @@ pub enum StoreError {
     Migration(String),
 }
 
+/// An update or delete of one record: zero rows touched means the record does
+/// not exist for this tenant.
+pub(crate) fn found(rows_affected: u64) -> Result<()> {
+    if rows_affected == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
 impl StoreError {
     /// Turns unique-violation errors into [`StoreError::Conflict`] with a message.
     pub(crate) fn on_unique(err: sqlx::Error, message: &str) -> StoreError {

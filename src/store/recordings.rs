@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Db, Result, StoreError, trunc};
+use super::{Db, Result, StoreError, found, trunc};
 use crate::with_pool;
 
 /// A finished recording, as set on its call when the call ends.
@@ -42,10 +42,7 @@ pub async fn attach(db: &Db, tenant: &str, call_id: &str, r: &RecordingColumns<'
     .execute(p)
     .await
     .map(|r| r.rows_affected()))?;
-    if done == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    found(done)
 }
 
 /// The file of a call's recording, unless there is none or it has expired.

@@ -134,28 +134,17 @@ impl CallMetrics {
         let s = self.snapshot();
         let mut out = String::new();
         let _ = writeln!(out, "# TYPE switchboard_active_calls gauge\nswitchboard_active_calls {}", s.active_calls);
-        let _ = writeln!(
-            out,
-            "# TYPE switchboard_calls_started counter\nswitchboard_calls_started_total {}",
-            s.calls_started
-        );
-        let _ = writeln!(
-            out,
-            "# TYPE switchboard_calls_refused counter\nswitchboard_calls_refused_total {}",
-            s.calls_refused
-        );
-        let _ = writeln!(out, "# TYPE switchboard_barge_ins counter\nswitchboard_barge_ins_total {}", s.barge_ins);
-        let _ = writeln!(out, "# TYPE switchboard_fillers counter\nswitchboard_fillers_total {}", s.fillers_played);
-        let _ = writeln!(
-            out,
-            "# TYPE switchboard_recordings_saved counter\nswitchboard_recordings_saved_total {}",
-            s.recordings_saved
-        );
-        let _ = writeln!(
-            out,
-            "# TYPE switchboard_recording_failures counter\nswitchboard_recording_failures_total {}",
-            s.recording_failures
-        );
+        let counters = [
+            ("switchboard_calls_started", s.calls_started),
+            ("switchboard_calls_refused", s.calls_refused),
+            ("switchboard_barge_ins", s.barge_ins),
+            ("switchboard_fillers", s.fillers_played),
+            ("switchboard_recordings_saved", s.recordings_saved),
+            ("switchboard_recording_failures", s.recording_failures),
+        ];
+        for (name, value) in counters {
+            let _ = writeln!(out, "# TYPE {name} counter\n{name}_total {value}");
+        }
         let _ = writeln!(out, "# TYPE switchboard_media_stream_errors counter");
         for (kind, n) in &s.protocol_errors {
             let _ = writeln!(out, "switchboard_media_stream_errors_total{{kind=\"{kind}\"}} {n}");
